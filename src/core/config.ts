@@ -1,0 +1,232 @@
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { z } from 'zod';
+
+const hhmm = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'expected HH:MM (24h)');
+const weekday = z.enum(['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun']);
+
+const sendWindowSchema = z.strictObject({
+  days: z.array(weekday).min(1).prefault(['mon', 'tue', 'wed', 'thu', 'fri']),
+  from: hhmm,
+  to: hhmm,
+  timezone: z.string().refine(isValidTimeZone, 'unknown IANA time zone').prefault('UTC'),
+});
+
+const warmupSchema = z.strictObject({
+  /** Daily cap on day 1, 2, 3 … since the first real send; the last value holds after the ramp. */
+  ramp: z.array(z.number().int().min(0)).min(1),
+});
+
+const safetySchema = z.strictObject({
+  shadow_mode: z.boolean().prefault(true),
+  actually_send: z.boolean().prefault(false),
+  max_daily_sends: z.number().int().min(0).prefault(0),
+  auto_approve: z.boolean().prefault(false),
+  send_window: sendWindowSchema.nullable().prefault(null),
+  warmup: warmupSchema.nullable().prefault(null),
+  /** Cluster-wide ceiling on send-stage jobs per minute, so a resume never releases a burst. */
+  send_rate_per_minute: z.number().int().min(1).prefault(30),
+  /** Time zone for the daily send counter when no send window is configured. */
+  timezone: z.string().refine(isValidTimeZone, 'unknown IANA time zone').prefault('UTC'),
+});
+
+const icpSchema = z.strictObject({
+  weights: z
+    .strictObject({
+      title: z.number().min(0).prefault(30),
+      seniority: z.number().min(0).prefault(20),
+      industry: z.number().min(0).prefault(20),
+      company_size: z.number().min(0).prefault(20),
+      signals: z.number().min(0).prefault(10),
+    })
+    .prefault({}),
+  target_titles: z
+    .array(z.string().min(1))
+    .prefault(['sales', 'revenue', 'growth', 'business development', 'sdr', 'bdr', 'go-to-market', 'gtm']),
+  target_industries: z
+    .array(z.string().min(1))
+    .prefault(['computer software', 'software', 'saas', 'information technology', 'internet', 'financial services']),
+  company_size: z
+    .strictObject({
+      ideal_min: z.number().int().min(1).prefault(50),
+      ideal_max: z.number().int().min(1).prefault(1000),
+    })
+    .prefault({}),
+  tiers: z
+    .strictObject({ A: z.number().min(0).max(100).prefault(75), B: z.number().min(0).max(100).prefault(55), C: z.number().min(0).max(100).prefault(35) })
+    .prefault({}),
+});
+
+const pipelineSchema = z.strictObject({
+  default_leads: z.number().int().min(1).max(10_000).prefault(25),
+  concurrency: z.number().int().min(1).max(500).prefault(20),
+  attempts: z.number().int().min(1).max(50).prefault(5),
+  backoff_ms: z.number().int().min(10).prefault(2_000),
+  clay_timeout_ms: z.number().int().min(100).prefault(5 * 60_000),
+  bettercontact_timeout_ms: z.number().int().min(100).prefault(10 * 60_000),
+  bettercontact_poll_ms: z.number().int().min(10).prefault(5_000),
+  /** Completed jobs are kept this long so a duplicate add with the same id stays a no-op. */
+  keep_jobs_s: z.number().int().min(60).prefault(7 * 24 * 3600),
+});
+
+const sandboxSchema = z.strictObject({
+  seed: z.number().int().prefault(42),
+  clay_callback_delay_ms: z.number().int().min(0).prefault(200),
+  bettercontact_ready_after_polls: z.number().int().min(0).prefault(1),
+});
+
+/** The config file: every field has a default and unknown fields are errors. */
+export const fileConfigSchema = z.strictObject({
+  safety: safetySchema.prefault({}),
+  icp: icpSchema.prefault({}),
+  pipeline: pipelineSchema.prefault({}),
+  sandbox: sandboxSchema.prefault({}),
+});
+
+export type FileConfig = z.infer<typeof fileConfigSchema>;
+export type SafetyConfig = FileConfig['safety'];
+export type IcpConfig = FileConfig['icp'];
+export type PipelineConfig = FileConfig['pipeline'];
+export type SendWindow = NonNullable<SafetyConfig['send_window']>;
+
+const flag = z
+  .string()
+  .optional()
+  .transform((v) => v === '1' || v?.toLowerCase() === 'true');
+const optionalString = z
+  .string()
+  .optional()
+  .transform((v) => (v && v.trim() !== '' ? v.trim() : undefined));
+const url = (fallback: string) =>
+  z
+    .string()
+    .optional()
+    .transform((v) => (v && v.trim() !== '' ? v.trim() : fallback))
+    .pipe(z.url());
+
+/** The environment variables of DESIGN §3. */
+export const envSchema = z.object({
+  REDIS_URL: optionalString,
+  CAIO_REDIS_PREFIX: z
+    .string()
+    .regex(/^[A-Za-z0-9_.-]+$/, 'letters, digits, _ . - only')
+    .optional()
+    .transform((v) => v ?? 'caio'),
+  PORT: z.coerce.number().int().min(0).max(65535).prefault('3000'),
+  SLACK_BOT_TOKEN: optionalString,
+  SLACK_SIGNING_SECRET: optionalString,
+  SLACK_APP_TOKEN: optionalString,
+  SLACK_API_URL: url('https://slack.com/api/'),
+  SLACK_APPROVAL_CHANNEL: optionalString,
+  SLACK_ALERT_CHANNEL: optionalString,
+  CAIO_APPROVERS: z
+    .string()
+    .optional()
+    .transform((v) =>
+      (v ?? '')
+        .split(',')
+        .map((s) => s.trim())
+        .filter((s) => s !== ''),
+    ),
+  CAIO_PROVIDERS: z.enum(['sandbox', 'live']).optional().transform((v) => v ?? 'sandbox'),
+  APOLLO_API_KEY: optionalString,
+  APOLLO_BASE_URL: url('https://api.apollo.io'),
+  CLAY_WORKBOOK_WEBHOOK_URL: optionalString,
+  CLAY_WEBHOOK_URL: optionalString,
+  CLAY_WEBHOOK_TOKEN: optionalString,
+  BETTERCONTACT_API_KEY: optionalString,
+  BETTERCONTACT_BASE_URL: url('https://app.bettercontact.rocks/api/v2'),
+  INSTANTLY_API_KEY: optionalString,
+  INSTANTLY_BASE_URL: url('https://api.instantly.ai/api/v2'),
+  INSTANTLY_CAMPAIGN_ID: optionalString,
+  GHL_API_KEY: optionalString,
+  GHL_BASE_URL: url('https://services.leadconnectorhq.com'),
+  GHL_LOCATION_ID: optionalString,
+  HEYREACH_API_KEY: optionalString,
+  HEYREACH_BASE_URL: url('https://api.heyreach.io/api/public'),
+  WEBHOOK_SECRET: optionalString,
+  EMERGENCY_STOP: flag,
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).optional().transform((v) => v ?? 'info'),
+});
+
+export type EnvConfig = z.infer<typeof envSchema>;
+
+/** The whole configuration: the file's settings plus the environment. */
+export interface Config extends FileConfig {
+  env: EnvConfig;
+  /** The file the settings came from (for messages). */
+  file: string;
+}
+
+/** A configuration problem that names where it is; the process exits 2 with this message. */
+export class ConfigError extends Error {
+  readonly code = 'CONFIG_INVALID';
+  constructor(message: string) {
+    super(message);
+    this.name = 'ConfigError';
+  }
+}
+
+function isValidTimeZone(tz: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: tz });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function describeIssues(where: string, error: z.ZodError): string {
+  return error.issues
+    .map((issue) => {
+      const parent = issue.path.map(String);
+      if (issue.code === 'unrecognized_keys') {
+        const fields = issue.keys.map((key) => [...parent, key].join('.'));
+        return `invalid config in ${where}: unknown field ${fields.map((f) => `"${f}"`).join(', ')}`;
+      }
+      const path = parent.length > 0 ? parent.join('.') : '(root)';
+      return `invalid config in ${where}: field "${path}": ${issue.message}`;
+    })
+    .join('\n');
+}
+
+/** Validates settings already read from a file (merged over the defaults by the schema). */
+export function parseFileConfig(raw: unknown, where: string): FileConfig {
+  const result = fileConfigSchema.safeParse(raw);
+  if (!result.success) throw new ConfigError(describeIssues(where, result.error));
+  return result.data;
+}
+
+/** Validates the environment variables. */
+export function parseEnv(env: NodeJS.ProcessEnv): EnvConfig {
+  const result = envSchema.safeParse(env);
+  if (!result.success) throw new ConfigError(describeIssues('the environment', result.error));
+  return result.data;
+}
+
+/**
+ * Loads `CAIO_CONFIG` (default config/production.json), merges it over the defaults and applies
+ * the environment. Throws ConfigError naming the file and field on any problem.
+ */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): Config {
+  const file = env.CAIO_CONFIG && env.CAIO_CONFIG.trim() !== '' ? env.CAIO_CONFIG : 'config/production.json';
+  let text: string;
+  try {
+    text = readFileSync(resolve(cwd, file), 'utf8');
+  } catch (err) {
+    throw new ConfigError(`cannot read config file ${file}: ${(err as Error).message}`);
+  }
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (err) {
+    throw new ConfigError(`invalid config in ${file}: not valid JSON: ${(err as Error).message}`);
+  }
+  const settings = parseFileConfig(raw, file);
+  return { ...settings, env: parseEnv(env), file };
+}
+
+/** Builds a config from partial settings, for tests and benchmarks that need no file. */
+export function buildConfig(settings: unknown = {}, env: NodeJS.ProcessEnv = {}): Config {
+  return { ...parseFileConfig(settings, 'inline settings'), env: parseEnv(env), file: 'inline settings' };
+}

@@ -1,0 +1,107 @@
+/** The six pipeline stages, in order. */
+export const STAGES = ['scrape', 'enrich', 'segment', 'craft', 'approve', 'send'] as const;
+export type Stage = (typeof STAGES)[number];
+
+/** Sources a run can be started from; each has its own filters and templates. */
+export const SOURCES = ['default', 'competitor_gong', 'event_saastr', 'website_visitor'] as const;
+export type Source = (typeof SOURCES)[number];
+
+export type RunStatus = 'running' | 'awaiting_approval' | 'completed' | 'stopped' | 'failed';
+
+/**
+ * A person as a provider returns them. Every enrichment field may be null: real data is messy
+ * and nothing downstream may assume a value is there.
+ */
+export interface Person {
+  /** Provider id, made only of letters, digits, `_` and `-` (it becomes part of BullMQ job ids). */
+  id: string;
+  first_name: string | null;
+  last_name: string | null;
+  title: string | null;
+  /** Apollo-style seniority: owner, founder, c_suite, partner, vp, head, director, manager, senior, entry, intern. */
+  seniority: string | null;
+  email: string | null;
+  email_status: string | null;
+  linkedin_url: string | null;
+  company_name: string | null;
+  company_domain: string | null;
+  industry: string | null;
+  employee_count: number | null;
+  /** Buying signals, e.g. `hiring_sdrs`, `recent_funding`, `uses_competitor`, `event_attendee`, `visited_pricing`. */
+  signals: string[];
+}
+
+/** Which enrichment tier produced the email, or `unenriched`. */
+export type EnrichedBy = 'apollo' | 'clay' | 'bettercontact' | 'provided' | 'unenriched';
+
+export type IcpTier = 'A' | 'B' | 'C' | 'disqualified';
+
+/** One explainable part of an ICP score. */
+export interface ScoreComponent {
+  /** title | seniority | industry | company_size | signals */
+  name: string;
+  points: number;
+  max: number;
+  /** Human-readable reason, shown in Slack, e.g. "VP-level title (VP Sales)". */
+  reason: string;
+}
+
+export interface IcpScore {
+  score: number;
+  tier: IcpTier;
+  components: ScoreComponent[];
+}
+
+/** A personalised fragment of an email and the lead field it came from (null = no source: flagged). */
+export interface Fragment {
+  text: string;
+  field: keyof Person | null;
+}
+
+export interface CraftedEmail {
+  subject: string;
+  body: string;
+  fragments: Fragment[];
+  template: string;
+}
+
+export type CadenceChannel = 'email' | 'linkedin' | 'call';
+
+export interface CadenceStep {
+  day: number;
+  channel: CadenceChannel;
+  /** 1-based step number within its channel (email step 1 is the first email). */
+  step: number;
+  action: string;
+}
+
+/** The lead record stored in Redis for one run. */
+export interface Lead extends Person {
+  /** `{runId}-{id}`: unique across runs, used in job ids, approval ids and Clay's lead_id. */
+  ref: string;
+  runId: string;
+  source: Source;
+  enriched_by?: EnrichedBy;
+  icp?: IcpScore;
+  email_draft?: CraftedEmail;
+  cadence?: CadenceStep[];
+  state: LeadState;
+  updated_at: string;
+}
+
+export type LeadState =
+  | 'scraped'
+  | 'enriching'
+  | 'enriched'
+  | 'unenriched'
+  | 'segmented'
+  | 'disqualified'
+  | 'crafted'
+  | 'awaiting_approval'
+  | 'approved'
+  | 'rejected'
+  | 'held'
+  | 'sent'
+  | 'shadowed'
+  | 'skipped'
+  | 'failed';
