@@ -1,0 +1,67 @@
+import type { Redis } from 'ioredis';
+import { createApprovals } from './core/approvals.ts';
+import { createAudit } from './core/audit.ts';
+import type { Config } from './core/config.ts';
+import { createEmergency } from './core/emergency.ts';
+import { createKeys } from './core/keys.ts';
+import type { Logger } from './core/logger.ts';
+import { createSafetyGate } from './core/safety-gate.ts';
+import { createStore } from './core/store.ts';
+import { createApprovalService } from './jobs/approval-service.ts';
+import { createClayResume } from './jobs/clay-resume.ts';
+import type { PipelineDeps } from './jobs/deps.ts';
+import { createLogNotifier, type Notifier } from './jobs/notifier.ts';
+import { createQueues } from './jobs/queues.ts';
+import { createSandboxProviders } from './providers/sandbox.ts';
+import type { Providers } from './providers/types.ts';
+
+export interface AppContext extends PipelineDeps {
+  approvalService: ReturnType<typeof createApprovalService>;
+  resumeClay: ReturnType<typeof createClayResume>;
+  /** Closes queues and providers (not the Redis connection, which the caller owns). */
+  close(): Promise<void>;
+}
+
+export interface ContextOptions {
+  config: Config;
+  logger: Logger;
+  redis: Redis;
+  notifier?: Notifier;
+  /** Builds live providers; without it the sandbox providers are used. */
+  liveProviders?: (deps: Omit<PipelineDeps, 'providers'> & { resumeClay: ReturnType<typeof createClayResume> }) => Providers;
+}
+
+/** The composition root: every dependency is built here once and passed down explicitly. */
+export function createContext(options: ContextOptions): AppContext {
+  const { config, logger, redis } = options;
+  const keys = createKeys(config.env.CAIO_REDIS_PREFIX);
+  const audit = createAudit(redis, keys.audit);
+  const store = createStore(redis, keys);
+  const emergency = createEmergency(redis, keys, config.env.EMERGENCY_STOP);
+  const gate = createSafetyGate({ redis, keys, safety: config.safety, emergency, audit });
+  const approvals = createApprovals(redis, keys, audit);
+  const queues = createQueues(redis, keys.prefix, config.pipeline);
+  const notifier = options.notifier ?? createLogNotifier(logger);
+  const resumeClay = createClayResume({ redis, keys, queues, logger });
+  const base = { config, logger, redis, keys, store, audit, emergency, gate, approvals, queues, notifier };
+  const providers =
+    config.env.CAIO_PROVIDERS === 'live' && options.liveProviders
+      ? options.liveProviders({ ...base, resumeClay })
+      : createSandboxProviders({
+          redis,
+          keys,
+          config,
+          logger,
+          deliverClayCallback: (payload) => (payload.lead_id ? resumeClay({ ...payload, lead_id: payload.lead_id }) : Promise.resolve('unknown_lead')),
+        });
+  const deps: PipelineDeps = { ...base, providers };
+  return {
+    ...deps,
+    approvalService: createApprovalService(deps),
+    resumeClay,
+    async close() {
+      await providers.close();
+      await queues.close();
+    },
+  };
+}

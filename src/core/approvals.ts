@@ -1,0 +1,179 @@
+import { createHash } from 'node:crypto';
+import type { Redis } from 'ioredis';
+import { z } from 'zod';
+import type { Audit } from './audit.ts';
+import { BODY_MAX, hasUnsubscribeFooter, SUBJECT_MAX } from './email-template.ts';
+import type { Keys } from './keys.ts';
+import { defineScript } from './lua.ts';
+
+export type ApprovalStatus = 'pending' | 'approved' | 'rejected' | 'edited';
+
+/** One shadow email waiting for (or holding) a human decision. Its id is the lead ref. */
+export interface Approval {
+  id: string;
+  runId: string;
+  leadRef: string;
+  status: ApprovalStatus;
+  subject: string;
+  body: string;
+  /** SHA-256 of the exact subject and body a decision applies to. */
+  hash: string;
+  version: number;
+  created_at: string;
+  decided_by: string | null;
+  decided_at: string | null;
+  /** Slack message showing this approval, once posted. */
+  slack_channel: string | null;
+  slack_ts: string | null;
+}
+
+export type Decision =
+  | { action: 'approve'; by: string; shownHash?: string | undefined }
+  | { action: 'reject'; by: string; shownHash?: string | undefined; reason?: string | undefined }
+  | { action: 'edit'; by: string; shownHash?: string | undefined; subject: string; body: string };
+
+export type DecisionResult =
+  | { ok: true; approval: Approval; previous: { subject: string; body: string; hash: string } }
+  | { ok: false; reason: 'not_found' }
+  | { ok: false; reason: 'stale'; approval: Approval }
+  | { ok: false; reason: 'already_decided'; approval: Approval };
+
+/** Validation of edited content: the same rules for the Slack modal and the CLI. */
+export const editedEmailSchema = z.object({
+  subject: z
+    .string()
+    .transform((s) => s.trim())
+    .pipe(z.string().min(1, 'Subject is required').max(SUBJECT_MAX, `Subject must be at most ${SUBJECT_MAX} characters`)),
+  body: z
+    .string()
+    .min(1, 'Body is required')
+    .max(BODY_MAX, `Body must be at most ${BODY_MAX} characters`)
+    .refine(hasUnsubscribeFooter, 'Keep the unsubscribe footer at the end of the body'),
+});
+
+export function contentHash(subject: string, body: string): string {
+  return createHash('sha256').update(subject).update('\u0000').update(body).digest('hex');
+}
+
+// Applies the first decision only; a later one (double click, retry, second approver) gets the first.
+const DECIDE = `
+local status = redis.call('HGET', KEYS[1], 'status')
+if not status then return {'not_found'} end
+if status ~= 'pending' then return {'already_decided'} end
+if ARGV[5] ~= '' and ARGV[5] ~= redis.call('HGET', KEYS[1], 'hash') then return {'stale'} end
+local prev = redis.call('HMGET', KEYS[1], 'subject', 'body', 'hash')
+redis.call('HSET', KEYS[1], 'status', ARGV[1], 'decided_by', ARGV[2], 'decided_at', ARGV[3])
+if ARGV[1] == 'edited' then
+  redis.call('HSET', KEYS[1], 'subject', ARGV[6], 'body', ARGV[7], 'hash', ARGV[4])
+  redis.call('HINCRBY', KEYS[1], 'version', 1)
+end
+redis.call('ZREM', KEYS[2], ARGV[8])
+return {'ok', prev[1], prev[2], prev[3]}`;
+
+export interface Approvals {
+  /** Creates the pending record once; returns the existing one on a retry. */
+  request(input: { runId: string; leadRef: string; subject: string; body: string }): Promise<{ approval: Approval; created: boolean }>;
+  get(id: string): Promise<Approval | null>;
+  listPending(count?: number): Promise<Approval[]>;
+  /** The single decision function: Slack buttons, the modal and the CLI all call this. */
+  decide(id: string, decision: Decision): Promise<DecisionResult>;
+  setSlackMessage(id: string, channel: string, ts: string): Promise<void>;
+}
+
+const ACTION_STATUS = { approve: 'approved', reject: 'rejected', edit: 'edited' } as const;
+
+export function createApprovals(redis: Redis, keys: Keys, audit: Audit): Approvals {
+  const decideScript = defineScript(redis, DECIDE);
+
+  async function get(id: string): Promise<Approval | null> {
+    const hash = await redis.hgetall(keys.approval(id));
+    return hash.id ? toApproval(hash) : null;
+  }
+
+  return {
+    async request(input) {
+      const id = input.leadRef;
+      const created = (await redis.hsetnx(keys.approval(id), 'id', id)) === 1;
+      if (created) {
+        const now = new Date();
+        await redis
+          .multi()
+          .hset(keys.approval(id), {
+            runId: input.runId,
+            leadRef: input.leadRef,
+            status: 'pending',
+            subject: input.subject,
+            body: input.body,
+            hash: contentHash(input.subject, input.body),
+            version: 1,
+            created_at: now.toISOString(),
+          })
+          .zadd(keys.approvalsPending, String(now.getTime()), id)
+          .exec();
+      }
+      const approval = await get(id);
+      if (!approval) throw new Error(`approval ${id} vanished while being created`);
+      return { approval, created };
+    },
+    get,
+    async listPending(count = 100) {
+      const ids = await redis.zrange(keys.approvalsPending, "0", String(count - 1));
+      const found = await Promise.all(ids.map(get));
+      return found.filter((a): a is Approval => a !== null);
+    },
+    async decide(id, decision) {
+      const status = ACTION_STATUS[decision.action];
+      const at = new Date().toISOString();
+      const edited = decision.action === 'edit' ? decision : null;
+      const newHash = edited ? contentHash(edited.subject, edited.body) : '';
+      const [result, prevSubject, prevBody, prevHash] = (await decideScript(
+        [keys.approval(id), keys.approvalsPending],
+        [status, decision.by, at, newHash, decision.shownHash ?? '', edited?.subject ?? '', edited?.body ?? '', id],
+      )) as [string, string?, string?, string?];
+      if (result === 'not_found') return { ok: false, reason: 'not_found' };
+      const approval = await get(id);
+      if (!approval) return { ok: false, reason: 'not_found' };
+      if (result === 'already_decided') {
+        await audit.append({ actor: decision.by, action: 'approval.duplicate', subject: id, details: { attempted: decision.action, decided: approval.status, decided_by: approval.decided_by } });
+        return { ok: false, reason: 'already_decided', approval };
+      }
+      if (result === 'stale') {
+        await audit.append({ actor: decision.by, action: 'approval.stale', subject: id, details: { attempted: decision.action } });
+        return { ok: false, reason: 'stale', approval };
+      }
+      const previous = { subject: prevSubject ?? '', body: prevBody ?? '', hash: prevHash ?? '' };
+      await audit.append({
+        actor: decision.by,
+        action: `approval.${status}`,
+        subject: id,
+        details: {
+          hash: approval.hash,
+          ...(edited ? { before: { subject: previous.subject, body: previous.body }, after: { subject: edited.subject, body: edited.body } } : {}),
+          ...(decision.action === 'reject' && decision.reason ? { reason: decision.reason } : {}),
+        },
+      });
+      return { ok: true, approval, previous };
+    },
+    async setSlackMessage(id, channel, ts) {
+      await redis.hset(keys.approval(id), { slack_channel: channel, slack_ts: ts });
+    },
+  };
+}
+
+function toApproval(hash: Record<string, string>): Approval {
+  return {
+    id: hash.id ?? '',
+    runId: hash.runId ?? '',
+    leadRef: hash.leadRef ?? '',
+    status: (hash.status ?? 'pending') as ApprovalStatus,
+    subject: hash.subject ?? '',
+    body: hash.body ?? '',
+    hash: hash.hash ?? '',
+    version: Number(hash.version ?? '1'),
+    created_at: hash.created_at ?? '',
+    decided_by: hash.decided_by ?? null,
+    decided_at: hash.decided_at ?? null,
+    slack_channel: hash.slack_channel ?? null,
+    slack_ts: hash.slack_ts ?? null,
+  };
+}

@@ -1,0 +1,51 @@
+import type { Redis } from 'ioredis';
+
+/** What happened, by whom, to what: one entry of the append-only audit stream (DESIGN §8). */
+export interface AuditEntry {
+  id?: string;
+  at: string;
+  actor: string;
+  action: string;
+  subject: string;
+  details?: Record<string, unknown>;
+}
+
+export interface Audit {
+  append(entry: Omit<AuditEntry, 'at' | 'id'> & { at?: string }): Promise<string>;
+  list(options?: { count?: number; action?: string }): Promise<AuditEntry[]>;
+}
+
+/** Keeps roughly this many entries; older ones are trimmed by Redis. */
+const MAX_ENTRIES = 1_000_000;
+
+export function createAudit(redis: Redis, streamKey: string): Audit {
+  return {
+    async append(entry) {
+      const at = entry.at ?? new Date().toISOString();
+      const fields = ['at', at, 'actor', entry.actor, 'action', entry.action, 'subject', entry.subject];
+      if (entry.details) fields.push('details', JSON.stringify(entry.details));
+      const id = await redis.xadd(streamKey, 'MAXLEN', '~', String(MAX_ENTRIES), '*', ...fields);
+      return id ?? '';
+    },
+    async list(options = {}) {
+      const rows = await redis.xrange(streamKey, '-', '+');
+      const entries = rows.map(([id, flat]) => toEntry(id, flat));
+      const filtered = options.action ? entries.filter((e) => e.action === options.action) : entries;
+      return options.count ? filtered.slice(-options.count) : filtered;
+    },
+  };
+}
+
+function toEntry(id: string, flat: string[]): AuditEntry {
+  const map = new Map<string, string>();
+  for (let i = 0; i + 1 < flat.length; i += 2) map.set(flat[i] as string, flat[i + 1] as string);
+  const details = map.get('details');
+  return {
+    id,
+    at: map.get('at') ?? '',
+    actor: map.get('actor') ?? '',
+    action: map.get('action') ?? '',
+    subject: map.get('subject') ?? '',
+    ...(details ? { details: JSON.parse(details) as Record<string, unknown> } : {}),
+  };
+}

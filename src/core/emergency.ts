@@ -1,0 +1,43 @@
+import type { Redis } from 'ioredis';
+import type { Keys } from './keys.ts';
+
+export interface StopState {
+  stopped: boolean;
+  /** `env` when EMERGENCY_STOP is set for this process, `flag` when the cluster-wide flag is set. */
+  source: 'env' | 'flag' | null;
+  by: string | null;
+  reason: string | null;
+  at: string | null;
+}
+
+export interface Emergency {
+  state(): Promise<StopState>;
+  /** Sets the cluster-wide stop flag; returns false if it was already set. */
+  stop(by: string, reason: string): Promise<boolean>;
+  /** Clears the flag; returns false if it was not set. */
+  clear(): Promise<boolean>;
+}
+
+/**
+ * The emergency stop: EMERGENCY_STOP in this process's environment, or the flag in Redis that
+ * every process reads before every outbound call.
+ */
+export function createEmergency(redis: Redis, keys: Keys, envStop: boolean): Emergency {
+  return {
+    async state() {
+      const flag = await redis.hgetall(keys.stopFlag);
+      if (envStop) return { stopped: true, source: 'env', by: 'EMERGENCY_STOP', reason: 'EMERGENCY_STOP is set in the environment', at: null };
+      if (flag.at) return { stopped: true, source: 'flag', by: flag.by ?? null, reason: flag.reason ?? null, at: flag.at };
+      return { stopped: false, source: null, by: null, reason: null, at: null };
+    },
+    async stop(by, reason) {
+      const created = await redis.hsetnx(keys.stopFlag, 'at', new Date().toISOString());
+      if (created === 0) return false;
+      await redis.hset(keys.stopFlag, { by, reason });
+      return true;
+    },
+    async clear() {
+      return (await redis.del(keys.stopFlag)) === 1;
+    },
+  };
+}

@@ -1,0 +1,50 @@
+import type { Stage } from './types.ts';
+
+/**
+ * Every Redis key CAIO uses, under one prefix so tests and tenants never collide. BullMQ's own
+ * keys live under the same prefix (its `prefix` option), so one SCAN cleans everything up.
+ */
+export function createKeys(prefix: string) {
+  const k = (...parts: string[]) => [prefix, ...parts].join(':');
+  return {
+    prefix,
+    runs: k('runs'),
+    run: (runId: string) => k('run', runId),
+    runSet: (runId: string, name: string) => k('run', runId, 'set', name),
+    runStageSet: (runId: string, stage: Stage, what: string) => k('run', runId, stage, what),
+    lead: (ref: string) => k('lead', ref),
+    approval: (id: string) => k('approval', id),
+    approvalsPending: k('approvals', 'pending'),
+    stopFlag: k('control', 'stop'),
+    suppressed: k('suppressed'),
+    sendCount: (day: string) => k('sends', 'day', day),
+    firstSendDay: k('sends', 'first_day'),
+    sendIdempotency: (key: string) => k('sends', 'key', key),
+    shadowEmails: k('shadow', 'emails'),
+    shadowIdempotency: (key: string) => k('shadow', 'key', key),
+    audit: k('audit'),
+    clayWait: (ref: string) => k('clay', 'wait', ref),
+    clayResult: (ref: string) => k('clay', 'result', ref),
+    clayLate: k('clay', 'late'),
+    claySubmitted: (ref: string) => k('clay', 'submitted', ref),
+    betterContactRequest: (ref: string) => k('bettercontact', 'request', ref),
+    sandboxInstantly: k('sandbox', 'instantly'),
+    sandboxInstantlyKeys: k('sandbox', 'instantly', 'keys'),
+    sandboxBetterContact: (id: string) => k('sandbox', 'bettercontact', id),
+  };
+}
+
+export type Keys = ReturnType<typeof createKeys>;
+
+/** Deletes every key under a prefix (tests clean up after themselves; never FLUSHALL). */
+export async function deleteByPrefix(
+  redis: { scan(cursor: string, ...args: (string | number)[]): Promise<[string, string[]]>; del(...keys: string[]): Promise<number> },
+  prefix: string,
+): Promise<void> {
+  let cursor = '0';
+  do {
+    const [next, found] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
+    cursor = next;
+    if (found.length > 0) await redis.del(...found);
+  } while (cursor !== '0');
+}

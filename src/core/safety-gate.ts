@@ -1,0 +1,160 @@
+import type { Redis } from 'ioredis';
+import type { Audit } from './audit.ts';
+import type { SafetyConfig } from './config.ts';
+import type { Emergency } from './emergency.ts';
+import type { Keys } from './keys.ts';
+import { defineScript } from './lua.ts';
+import { daysBetween, inSendWindow, localDay, nextLocalMidnight, nextWindowOpening, warmupCap } from './send-time.ts';
+
+/** What the gate allows for one email (DESIGN §6), checked immediately before the side effect. */
+export type GateDecision =
+  | { kind: 'refuse'; reason: 'emergency_stop' }
+  | { kind: 'shadow'; reason: 'shadow_mode' | 'actually_send_off' }
+  | { kind: 'skip'; reason: 'suppressed' | 'already_sent' }
+  | { kind: 'hold'; reason: 'daily_cap'; until: Date; cap: number }
+  | { kind: 'delay'; reason: 'send_window'; until: Date }
+  | { kind: 'send'; idempotencyKey: string; day: string; count: number; retry: boolean };
+
+export interface SendRequest {
+  /** `{leadRef}`-style id for logs and audit. */
+  leadRef: string;
+  email: string;
+  /** Email step of the cadence (1 = first email). */
+  step: number;
+  actor?: string;
+}
+
+export interface ShadowEmail {
+  leadRef: string;
+  runId: string;
+  step: number;
+  to: string;
+  subject: string;
+  body: string;
+  approvedBy: string | null;
+  contentHash: string;
+  recordedAt: string;
+}
+
+export interface SafetyGate {
+  check(request: SendRequest): Promise<GateDecision>;
+  /** Marks a reserved send as delivered to the provider, so retries skip it. */
+  markSent(idempotencyKey: string, providerRef: string): Promise<void>;
+  /** Records a shadow email once per lead and step; returns false when it was already recorded. */
+  recordShadow(email: ShadowEmail): Promise<boolean>;
+  listShadow(): Promise<ShadowEmail[]>;
+  suppress(email: string, reason: string): Promise<void>;
+  isSuppressed(email: string): Promise<boolean>;
+  sendsToday(now?: Date): Promise<{ day: string; count: number; cap: number }>;
+}
+
+/**
+ * Reserves one send atomically: the stop flag, the idempotency key and the daily counter are
+ * checked and written in one step, so a retry or a second worker can never send twice or pass the cap.
+ */
+const RESERVE = `
+if redis.call('EXISTS', KEYS[4]) == 1 then return {'stopped', '0'} end
+local existing = redis.call('GET', KEYS[1])
+if existing then return {'duplicate', existing} end
+local count = tonumber(redis.call('GET', KEYS[2]) or '0')
+if count >= tonumber(ARGV[1]) then return {'cap', tostring(count)} end
+redis.call('INCR', KEYS[2])
+redis.call('EXPIRE', KEYS[2], 172800)
+redis.call('SET', KEYS[1], 'reserved')
+redis.call('SETNX', KEYS[3], ARGV[2])
+return {'ok', tostring(count + 1)}`;
+
+const SHADOW = `
+if redis.call('SET', KEYS[1], '1', 'NX') then
+  redis.call('RPUSH', KEYS[2], ARGV[1])
+  return 1
+end
+return 0`;
+
+export interface SafetyGateDeps {
+  redis: Redis;
+  keys: Keys;
+  safety: SafetyConfig;
+  emergency: Emergency;
+  audit: Audit;
+  now?: () => Date;
+}
+
+export function normaliseEmail(email: string): string {
+  return email.trim().toLowerCase();
+}
+
+export function createSafetyGate(deps: SafetyGateDeps): SafetyGate {
+  const { redis, keys, safety, emergency, audit } = deps;
+  const now = deps.now ?? (() => new Date());
+  const reserve = defineScript(redis, RESERVE);
+  const shadowScript = defineScript(redis, SHADOW);
+  const timeZone = safety.send_window?.timezone ?? safety.timezone;
+
+  async function capFor(today: string): Promise<number> {
+    if (!safety.warmup) return safety.max_daily_sends;
+    const firstDay = (await redis.get(keys.firstSendDay)) ?? today;
+    return Math.min(safety.max_daily_sends, warmupCap(safety.warmup.ramp, daysBetween(firstDay, today) + 1));
+  }
+
+  async function refuse<T extends GateDecision>(request: SendRequest, decision: T): Promise<T> {
+    const { kind, ...rest } = decision;
+    await audit.append({ actor: request.actor ?? 'system', action: `send.${kind}`, subject: request.leadRef, details: { step: request.step, ...rest } });
+    return decision;
+  }
+
+  return {
+    async check(request) {
+      const stop = await emergency.state();
+      if (stop.stopped) return refuse(request, { kind: 'refuse', reason: 'emergency_stop' });
+      if (safety.shadow_mode) return { kind: 'shadow', reason: 'shadow_mode' };
+      if (!safety.actually_send) return { kind: 'shadow', reason: 'actually_send_off' };
+      const email = normaliseEmail(request.email);
+      if (await redis.sismember(keys.suppressed, email)) return refuse(request, { kind: 'skip', reason: 'suppressed' });
+      const at = now();
+      if (safety.send_window && !inSendWindow(at, safety.send_window)) {
+        return { kind: 'delay', reason: 'send_window', until: nextWindowOpening(at, safety.send_window) };
+      }
+      const day = localDay(at, timeZone);
+      const cap = await capFor(day);
+      // One key per address and step: the same person is never mailed the same step twice, even across runs.
+      const idempotencyKey = `${email}|${request.step}`;
+      const [result, value] = (await reserve(
+        [keys.sendIdempotency(idempotencyKey), keys.sendCount(day), keys.firstSendDay, keys.stopFlag],
+        [cap, day],
+      )) as [string, string];
+      if (result === 'stopped') return refuse(request, { kind: 'refuse', reason: 'emergency_stop' });
+      if (result === 'cap') return refuse(request, { kind: 'hold', reason: 'daily_cap', until: nextLocalMidnight(at, timeZone), cap });
+      if (result === 'duplicate') {
+        // 'reserved' means an earlier attempt may have failed midway: the provider call is retried
+        // with its own duplicate check (Instantly skip_if_in_campaign), and the counter is not bumped.
+        if (value === 'reserved') return { kind: 'send', idempotencyKey, day, count: 0, retry: true };
+        return refuse(request, { kind: 'skip', reason: 'already_sent' });
+      }
+      return { kind: 'send', idempotencyKey, day, count: Number(value), retry: false };
+    },
+    async markSent(idempotencyKey, providerRef) {
+      await redis.set(keys.sendIdempotency(idempotencyKey), `sent:${providerRef}`);
+    },
+    async recordShadow(email) {
+      const added = await shadowScript([keys.shadowIdempotency(`${email.leadRef}|${email.step}`), keys.shadowEmails], [JSON.stringify(email)]);
+      return added === 1;
+    },
+    async listShadow() {
+      const rows = await redis.lrange(keys.shadowEmails, 0, -1);
+      return rows.map((row) => JSON.parse(row) as ShadowEmail);
+    },
+    async suppress(email, reason) {
+      const added = await redis.sadd(keys.suppressed, normaliseEmail(email));
+      if (added === 1) await audit.append({ actor: 'system', action: 'suppress', subject: normaliseEmail(email), details: { reason } });
+    },
+    async isSuppressed(email) {
+      return (await redis.sismember(keys.suppressed, normaliseEmail(email))) === 1;
+    },
+    async sendsToday(at = now()) {
+      const day = localDay(at, timeZone);
+      const count = Number((await redis.get(keys.sendCount(day))) ?? '0');
+      return { day, count, cap: await capFor(day) };
+    },
+  };
+}

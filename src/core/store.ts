@@ -1,0 +1,236 @@
+import type { Redis } from 'ioredis';
+import type { Keys } from './keys.ts';
+import { defineScript } from './lua.ts';
+import { STAGES, type Lead, type RunStatus, type Source, type Stage } from './types.ts';
+
+/** A stage's counters: in = out + dropped + errors once every lead has left the stage. */
+export interface StageStats {
+  in: number;
+  out: number;
+  dropped: number;
+  errors: number;
+  started_at: number | null;
+  ended_at: number | null;
+  duration_ms: number;
+}
+
+export interface Run {
+  id: string;
+  source: Source;
+  limit: number;
+  started_by: string;
+  created_at: string;
+  finished_at: string | null;
+  status: RunStatus;
+  /** Unique leads the scrape produced; null until the scrape finishes. */
+  total: number | null;
+  terminal: number;
+  awaiting: number;
+  held: number;
+  error: string | null;
+  /** Slack message of the run (channel and ts), when started from Slack. */
+  slack_channel: string | null;
+  slack_ts: string | null;
+  stages: Record<Stage, StageStats>;
+}
+
+export type Outcome = 'out' | 'dropped' | 'errors';
+
+// Counts a lead into a stage once, however often its job is retried.
+const STAGE_IN = `
+if redis.call('SADD', KEYS[2], ARGV[1]) == 1 then
+  redis.call('HINCRBY', KEYS[1], ARGV[2] .. '.in', tonumber(ARGV[4]))
+  redis.call('HSETNX', KEYS[1], ARGV[2] .. '.started_at', ARGV[3])
+  return 1
+end
+return 0`;
+
+// Counts a lead out of a stage once, keeping the latest end time.
+const STAGE_OUT = `
+if redis.call('SADD', KEYS[2], ARGV[1]) == 1 then
+  redis.call('HINCRBY', KEYS[1], ARGV[2] .. '.' .. ARGV[3], tonumber(ARGV[5]))
+  local ended = tonumber(redis.call('HGET', KEYS[1], ARGV[2] .. '.ended_at') or '0')
+  if tonumber(ARGV[4]) > ended then redis.call('HSET', KEYS[1], ARGV[2] .. '.ended_at', ARGV[4]) end
+  return 1
+end
+return 0`;
+
+// Recomputes the run status from its counters; stopped/failed/completed are sticky here.
+const REFRESH_STATUS = `
+local status = redis.call('HGET', KEYS[1], 'status')
+if not status or status == 'stopped' or status == 'failed' or status == 'completed' then return status end
+local total = redis.call('HGET', KEYS[1], 'total')
+if not total then return status end
+total = tonumber(total)
+local terminal = redis.call('SCARD', KEYS[2])
+local awaiting = redis.call('SCARD', KEYS[3])
+local next = 'running'
+if terminal >= total then
+  next = 'completed'
+  redis.call('HSET', KEYS[1], 'finished_at', ARGV[1])
+elseif awaiting > 0 and terminal + awaiting >= total then
+  next = 'awaiting_approval'
+end
+if next ~= status then redis.call('HSET', KEYS[1], 'status', next) end
+return next`;
+
+export interface Store {
+  createRun(run: { id: string; source: Source; limit: number; started_by: string; slack_channel?: string | undefined }): Promise<boolean>;
+  getRun(runId: string): Promise<Run | null>;
+  listRuns(count: number): Promise<Run[]>;
+  setRunFields(runId: string, fields: Record<string, string | number>): Promise<void>;
+  setRunStatus(runId: string, status: RunStatus, error?: string): Promise<void>;
+  refreshRunStatus(runId: string): Promise<RunStatus | null>;
+  stageIn(runId: string, stage: Stage, member: string, count?: number): Promise<boolean>;
+  stageOut(runId: string, stage: Stage, member: string, outcome: Outcome, count?: number): Promise<boolean>;
+  /** The lead has left the pipeline (sent, shadowed, dropped, rejected or failed). */
+  markTerminal(runId: string, ref: string): Promise<void>;
+  setAwaiting(runId: string, ref: string, awaiting: boolean): Promise<void>;
+  setHeld(runId: string, ref: string, held: boolean): Promise<void>;
+  saveLead(lead: Lead): Promise<void>;
+  /** Saves only when no lead with this ref exists yet (scrape retries must not reset progress). */
+  createLead(lead: Lead): Promise<boolean>;
+  getLead(ref: string): Promise<Lead | null>;
+  updateLead(ref: string, patch: Partial<Lead>): Promise<Lead>;
+  runLeadRefs(runId: string): Promise<string[]>;
+}
+
+export function createStore(redis: Redis, keys: Keys): Store {
+  const stageInScript = defineScript(redis, STAGE_IN);
+  const stageOutScript = defineScript(redis, STAGE_OUT);
+  const refreshScript = defineScript(redis, REFRESH_STATUS);
+  const terminalKey = (runId: string) => keys.runSet(runId, 'terminal');
+  const awaitingKey = (runId: string) => keys.runSet(runId, 'awaiting');
+  const heldKey = (runId: string) => keys.runSet(runId, 'held');
+
+  const store: Store = {
+    async createRun(run) {
+      const created = await redis.hsetnx(keys.run(run.id), 'id', run.id);
+      if (created === 0) return false;
+      const createdAt = new Date();
+      await redis
+        .multi()
+        .hset(keys.run(run.id), {
+          source: run.source,
+          limit: run.limit,
+          started_by: run.started_by,
+          created_at: createdAt.toISOString(),
+          status: 'running',
+          ...(run.slack_channel ? { slack_channel: run.slack_channel } : {}),
+        })
+        .zadd(keys.runs, String(createdAt.getTime()), run.id)
+        .exec();
+      return true;
+    },
+    async getRun(runId) {
+      const [hash, terminal, awaiting, held] = await Promise.all([
+        redis.hgetall(keys.run(runId)),
+        redis.scard(terminalKey(runId)),
+        redis.scard(awaitingKey(runId)),
+        redis.scard(heldKey(runId)),
+      ]);
+      if (!hash.id) return null;
+      return toRun(hash, terminal, awaiting, held);
+    },
+    async listRuns(count) {
+      const ids = await redis.zrevrange(keys.runs, 0, count - 1);
+      const runs = await Promise.all(ids.map((id) => store.getRun(id)));
+      return runs.filter((r): r is Run => r !== null);
+    },
+    async setRunFields(runId, fields) {
+      await redis.hset(keys.run(runId), fields);
+    },
+    async setRunStatus(runId, status, error) {
+      const fields: Record<string, string> = { status };
+      if (error) fields.error = error;
+      if (status === 'completed' || status === 'failed') fields.finished_at = new Date().toISOString();
+      await redis.hset(keys.run(runId), fields);
+    },
+    async refreshRunStatus(runId) {
+      const status = await refreshScript([keys.run(runId), terminalKey(runId), awaitingKey(runId)], [new Date().toISOString()]);
+      return (status as RunStatus | null) ?? null;
+    },
+    async stageIn(runId, stage, member, count = 1) {
+      const added = await stageInScript([keys.run(runId), keys.runStageSet(runId, stage, 'in')], [member, stage, Date.now(), count]);
+      return added === 1;
+    },
+    async stageOut(runId, stage, member, outcome, count = 1) {
+      const added = await stageOutScript([keys.run(runId), keys.runStageSet(runId, stage, 'done')], [member, stage, outcome, Date.now(), count]);
+      return added === 1;
+    },
+    async markTerminal(runId, ref) {
+      await redis.multi().sadd(terminalKey(runId), ref).srem(awaitingKey(runId), ref).srem(heldKey(runId), ref).exec();
+      await store.refreshRunStatus(runId);
+    },
+    async setAwaiting(runId, ref, awaiting) {
+      if (awaiting) await redis.sadd(awaitingKey(runId), ref);
+      else await redis.srem(awaitingKey(runId), ref);
+      await store.refreshRunStatus(runId);
+    },
+    async setHeld(runId, ref, held) {
+      if (held) await redis.sadd(heldKey(runId), ref);
+      else await redis.srem(heldKey(runId), ref);
+    },
+    async saveLead(lead) {
+      await redis.multi().set(keys.lead(lead.ref), JSON.stringify(lead)).sadd(keys.runSet(lead.runId, 'leads'), lead.ref).exec();
+    },
+    async createLead(lead) {
+      const result = await redis.set(keys.lead(lead.ref), JSON.stringify(lead), 'NX');
+      await redis.sadd(keys.runSet(lead.runId, 'leads'), lead.ref);
+      return result === 'OK';
+    },
+    async getLead(ref) {
+      const raw = await redis.get(keys.lead(ref));
+      return raw ? (JSON.parse(raw) as Lead) : null;
+    },
+    async updateLead(ref, patch) {
+      const current = await store.getLead(ref);
+      if (!current) throw new Error(`lead ${ref} not found`);
+      const next: Lead = { ...current, ...patch, updated_at: new Date().toISOString() };
+      await redis.set(keys.lead(ref), JSON.stringify(next));
+      return next;
+    },
+    async runLeadRefs(runId) {
+      return redis.smembers(keys.runSet(runId, 'leads'));
+    },
+  };
+  return store;
+}
+
+function num(value: string | undefined): number {
+  return value ? Number(value) : 0;
+}
+
+function toRun(hash: Record<string, string>, terminal: number, awaiting: number, held: number): Run {
+  const stages = {} as Record<Stage, StageStats>;
+  for (const stage of STAGES) {
+    const started = hash[`${stage}.started_at`] ? Number(hash[`${stage}.started_at`]) : null;
+    const ended = hash[`${stage}.ended_at`] ? Number(hash[`${stage}.ended_at`]) : null;
+    stages[stage] = {
+      in: num(hash[`${stage}.in`]),
+      out: num(hash[`${stage}.out`]),
+      dropped: num(hash[`${stage}.dropped`]),
+      errors: num(hash[`${stage}.errors`]),
+      started_at: started,
+      ended_at: ended,
+      duration_ms: started !== null && ended !== null ? Math.max(0, ended - started) : 0,
+    };
+  }
+  return {
+    id: hash.id ?? '',
+    source: (hash.source ?? 'default') as Source,
+    limit: num(hash.limit),
+    started_by: hash.started_by ?? '',
+    created_at: hash.created_at ?? '',
+    finished_at: hash.finished_at ?? null,
+    status: (hash.status ?? 'running') as RunStatus,
+    total: hash.total !== undefined ? Number(hash.total) : null,
+    terminal,
+    awaiting,
+    held,
+    error: hash.error ?? null,
+    slack_channel: hash.slack_channel ?? null,
+    slack_ts: hash.slack_ts ?? null,
+    stages,
+  };
+}

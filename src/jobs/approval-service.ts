@@ -1,0 +1,41 @@
+import type { Approval, Decision, DecisionResult } from '../core/approvals.ts';
+import type { PipelineDeps } from './deps.ts';
+import { finishLead } from './stage-runner.ts';
+
+/**
+ * The one way a decision is made (Slack buttons, the edit modal, the CLI, auto-approve): the
+ * approval record takes the first decision atomically, then the lead moves on exactly once.
+ */
+export function createApprovalService(deps: Pick<PipelineDeps, 'approvals' | 'store' | 'queues' | 'notifier' | 'logger'>) {
+  async function applyDecision(approval: Approval): Promise<void> {
+    const { store, queues } = deps;
+    if (approval.status === 'pending') return;
+    const lead = await store.getLead(approval.leadRef);
+    if (!lead) return;
+    await store.setAwaiting(lead.runId, lead.ref, false);
+    if (approval.status === 'rejected') {
+      await store.updateLead(lead.ref, { state: 'rejected' });
+      await finishLead(deps, lead.runId, lead.ref, 'approve', 'dropped');
+      return;
+    }
+    await store.updateLead(lead.ref, { state: 'approved' });
+    await queues.addLeadJob('send', { runId: lead.runId, ref: lead.ref });
+    await store.stageOut(lead.runId, 'approve', lead.ref, 'out');
+    await store.refreshRunStatus(lead.runId);
+    await deps.notifier.runUpdated(lead.runId);
+  }
+
+  return {
+    applyDecision,
+    async decide(id: string, decision: Decision): Promise<DecisionResult> {
+      const result = await deps.approvals.decide(id, decision);
+      if (result.ok) {
+        await applyDecision(result.approval);
+        await deps.notifier.approvalDecided(result.approval);
+      }
+      return result;
+    },
+  };
+}
+
+export type ApprovalService = ReturnType<typeof createApprovalService>;

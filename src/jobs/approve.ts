@@ -1,0 +1,31 @@
+import { UnrecoverableError, type Job } from 'bullmq';
+import type { ApprovalService } from './approval-service.ts';
+import type { PipelineDeps } from './deps.ts';
+import type { LeadJobData } from './queues.ts';
+import { requireLead, runLeadStage } from './stage-runner.ts';
+
+/** Approve: auto-approve, or an approval record and a Slack card; the lead then waits without a job. */
+export function createApproveProcessor(deps: PipelineDeps, service: ApprovalService) {
+  return async (job: Job<LeadJobData>): Promise<void> => {
+    const lead = await requireLead(deps, job.data.ref);
+    await runLeadStage('approve', job, deps, async () => {
+      if (!lead.email_draft) throw new UnrecoverableError(`lead ${lead.ref} reached approve without an email`);
+      const { approval, created } = await deps.approvals.request({
+        runId: lead.runId,
+        leadRef: lead.ref,
+        subject: lead.email_draft.subject,
+        body: lead.email_draft.body,
+      });
+      if (approval.status !== 'pending') return service.applyDecision(approval);
+      if (deps.config.safety.auto_approve) {
+        const result = await service.decide(approval.id, { action: 'approve', by: 'auto_approve', shownHash: approval.hash });
+        if (!result.ok && result.reason === 'already_decided') await service.applyDecision(result.approval);
+        return;
+      }
+      await deps.store.updateLead(lead.ref, { state: 'awaiting_approval' });
+      await deps.store.setAwaiting(lead.runId, lead.ref, true);
+      if (created) await deps.notifier.approvalRequested(approval, lead);
+      await deps.notifier.runUpdated(lead.runId);
+    });
+  };
+}

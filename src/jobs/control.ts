@@ -1,0 +1,49 @@
+import type { Audit } from '../core/audit.ts';
+import type { Emergency } from '../core/emergency.ts';
+import type { Store } from '../core/store.ts';
+import type { Notifier } from './notifier.ts';
+import type { Queues } from './queues.ts';
+
+type ControlDeps = { emergency: Emergency; queues: Queues; store: Store; audit: Audit; notifier: Notifier };
+
+const ACTIVE_RUN_WINDOW = 200;
+
+/**
+ * EMERGENCY STOP: sets the cluster-wide flag (every gate and provider call reads it), pauses
+ * every queue (no worker anywhere takes a new job) and marks active runs stopped.
+ */
+export async function stopEverything(deps: ControlDeps, by: string, reason: string): Promise<{ changed: boolean }> {
+  const changed = await deps.emergency.stop(by, reason);
+  await Promise.all(deps.queues.all().map((q) => q.pause()));
+  const runs = await deps.store.listRuns(ACTIVE_RUN_WINDOW);
+  for (const run of runs) {
+    if (run.status === 'running' || run.status === 'awaiting_approval') {
+      await deps.store.setRunStatus(run.id, 'stopped');
+      await deps.notifier.runUpdated(run.id);
+    }
+  }
+  if (changed) {
+    await deps.audit.append({ actor: by, action: 'stop', subject: 'pipeline', details: { reason } });
+    await deps.notifier.alert('CRITICAL', `EMERGENCY STOP by ${by}: every outbound call is halted. ${reason}`, { by, reason });
+  }
+  return { changed };
+}
+
+/** Resume: clears the flag, resumes the queues and puts stopped runs back to work. */
+export async function resumeEverything(deps: ControlDeps, by: string): Promise<{ changed: boolean }> {
+  const changed = await deps.emergency.clear();
+  const runs = await deps.store.listRuns(ACTIVE_RUN_WINDOW);
+  for (const run of runs) {
+    if (run.status === 'stopped') {
+      await deps.store.setRunStatus(run.id, 'running');
+      await deps.store.refreshRunStatus(run.id);
+      await deps.notifier.runUpdated(run.id);
+    }
+  }
+  await Promise.all(deps.queues.all().map((q) => q.resume()));
+  if (changed) {
+    await deps.audit.append({ actor: by, action: 'resume', subject: 'pipeline' });
+    await deps.notifier.alert('WARNING', `Pipeline resumed by ${by}. Held sends go out no faster than the configured send rate.`, { by });
+  }
+  return { changed };
+}

@@ -1,0 +1,28 @@
+import type { Redis } from 'ioredis';
+import type { Approvals } from '../core/approvals.ts';
+import type { Audit } from '../core/audit.ts';
+import type { Config } from '../core/config.ts';
+import type { Emergency } from '../core/emergency.ts';
+import type { Keys } from '../core/keys.ts';
+import type { Logger } from '../core/logger.ts';
+import type { SafetyGate } from '../core/safety-gate.ts';
+import type { Store } from '../core/store.ts';
+import type { Providers } from '../providers/types.ts';
+import type { Notifier } from './notifier.ts';
+import type { Queues } from './queues.ts';
+
+/** Everything a stage processor needs, built once in the composition root and passed in. */
+export interface PipelineDeps {
+  config: Config;
+  logger: Logger;
+  redis: Redis;
+  keys: Keys;
+  store: Store;
+  audit: Audit;
+  emergency: Emergency;
+  gate: SafetyGate;
+  approvals: Approvals;
+  queues: Queues;
+  providers: Providers;
+  notifier: Notifier;
+}

@@ -1,0 +1,32 @@
+import type { Approval } from '../core/approvals.ts';
+import type { Logger } from '../core/logger.ts';
+import type { Lead } from '../core/types.ts';
+
+export type AlertLevel = 'INFO' | 'WARNING' | 'CRITICAL';
+
+/**
+ * What the pipeline tells the outside world. The Slack control plane implements it by queueing
+ * messages; without Slack, events are only logged.
+ */
+export interface Notifier {
+  approvalRequested(approval: Approval, lead: Lead): Promise<void>;
+  approvalDecided(approval: Approval): Promise<void>;
+  runUpdated(runId: string): Promise<void>;
+  alert(level: AlertLevel, text: string, details?: Record<string, unknown>): Promise<void>;
+}
+
+export function createLogNotifier(logger: Logger): Notifier {
+  return {
+    async approvalRequested(approval) {
+      logger.info({ approval: approval.id }, 'approval requested');
+    },
+    async approvalDecided(approval) {
+      logger.info({ approval: approval.id, status: approval.status, by: approval.decided_by }, 'approval decided');
+    },
+    async runUpdated() {},
+    async alert(level, text, details) {
+      const log = level === 'CRITICAL' ? logger.error.bind(logger) : logger.warn.bind(logger);
+      log({ level_name: level, ...details }, text);
+    },
+  };
+}

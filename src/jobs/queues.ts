@@ -1,0 +1,73 @@
+import { Queue, type JobsOptions } from 'bullmq';
+import type { Redis } from 'ioredis';
+import type { PipelineConfig } from '../core/config.ts';
+import { STAGES, type Source, type Stage } from '../core/types.ts';
+
+/** Data of every per-lead stage job. */
+export interface LeadJobData {
+  runId: string;
+  ref: string;
+}
+
+/** Data of the scrape job (one per run). */
+export interface ScrapeJobData {
+  runId: string;
+  source: Source;
+  limit: number;
+}
+
+export interface Queues {
+  byStage: Record<Stage, Queue>;
+  all(): Queue[];
+  /** Adds the next stage for a lead; the deterministic id makes a repeated add a no-op. */
+  addLeadJob(stage: Exclude<Stage, 'scrape'>, data: LeadJobData): Promise<void>;
+  addLeadJobs(stage: Exclude<Stage, 'scrape'>, data: LeadJobData[]): Promise<void>;
+  addScrape(data: ScrapeJobData): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** `{runId}-{leadId}-{stage}`: BullMQ forbids `:` in ids, and the lead ref is `{runId}-{leadId}`. */
+export function leadJobId(ref: string, stage: Stage): string {
+  return `${ref}-${stage}`;
+}
+
+export function scrapeJobId(runId: string): string {
+  return `${runId}-scrape`;
+}
+
+/** BullMQ keys live beside ours under the same prefix. */
+export function bullPrefix(prefix: string): string {
+  return `${prefix}:bull`;
+}
+
+export function defaultJobOptions(pipeline: PipelineConfig): JobsOptions {
+  return {
+    attempts: pipeline.attempts,
+    backoff: { type: 'exponential', delay: pipeline.backoff_ms },
+    // Completed jobs stay long enough that re-adding the same id is ignored rather than re-run.
+    removeOnComplete: { age: pipeline.keep_jobs_s },
+    removeOnFail: { age: pipeline.keep_jobs_s * 2 },
+  };
+}
+
+export function createQueues(connection: Redis, prefix: string, pipeline: PipelineConfig): Queues {
+  const options = { connection, prefix: bullPrefix(prefix), defaultJobOptions: defaultJobOptions(pipeline) };
+  const byStage = Object.fromEntries(STAGES.map((stage) => [stage, new Queue(stage, options)])) as Record<Stage, Queue>;
+  return {
+    byStage,
+    all: () => Object.values(byStage),
+    async addLeadJob(stage, data) {
+      await byStage[stage].add(stage, data, { jobId: leadJobId(data.ref, stage) });
+    },
+    async addLeadJobs(stage, data) {
+      if (data.length === 0) return;
+      await byStage[stage].addBulk(data.map((d) => ({ name: stage, data: d, opts: { jobId: leadJobId(d.ref, stage) } })));
+    },
+    async addScrape(data) {
+      await byStage.scrape.add('scrape', data, { jobId: scrapeJobId(data.runId) });
+    },
+    async close() {
+      await Promise.all(Object.values(byStage).map((q) => q.close()));
+    },
+  };
+}

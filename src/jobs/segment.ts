@@ -1,0 +1,22 @@
+import type { Job } from 'bullmq';
+import { scoreLead } from '../core/icp-score.ts';
+import type { PipelineDeps } from './deps.ts';
+import type { LeadJobData } from './queues.ts';
+import { finishLead, requireLead, runLeadStage } from './stage-runner.ts';
+
+/** Segment: the explainable ICP score; disqualified leads stop here. */
+export function createSegmentProcessor(deps: PipelineDeps) {
+  return async (job: Job<LeadJobData>): Promise<void> => {
+    const lead = await requireLead(deps, job.data.ref);
+    await runLeadStage('segment', job, deps, async () => {
+      const icp = scoreLead(lead, deps.config.icp);
+      if (icp.tier === 'disqualified') {
+        await deps.store.updateLead(lead.ref, { icp, state: 'disqualified' });
+        return finishLead(deps, lead.runId, lead.ref, 'segment', 'dropped');
+      }
+      await deps.store.updateLead(lead.ref, { icp, state: 'segmented' });
+      await deps.queues.addLeadJob('craft', job.data);
+      await deps.store.stageOut(lead.runId, 'segment', lead.ref, 'out');
+    });
+  };
+}

@@ -1,0 +1,79 @@
+import { UnrecoverableError, type Job } from 'bullmq';
+import { contentHash } from '../core/approvals.ts';
+import type { PipelineDeps } from './deps.ts';
+import type { LeadJobData } from './queues.ts';
+import { finishLead, park, requireLead, runLeadStage, STOPPED_RECHECK_MS } from './stage-runner.ts';
+
+/** The pipeline sends the cadence's first email; later steps belong to the cadence scheduler. */
+const FIRST_EMAIL_STEP = 1;
+
+/**
+ * Send: exactly the approved content, through the safety gate, once per address and step.
+ * Shadow mode records the email instead; a stop parks the job; a cap or window delays it.
+ */
+export function createSendProcessor(deps: PipelineDeps) {
+  const { store, gate, approvals, providers, audit } = deps;
+  return async (job: Job<LeadJobData>, token?: string): Promise<void> => {
+    const lead = await requireLead(deps, job.data.ref);
+    await runLeadStage('send', job, deps, async () => {
+      const approval = await approvals.get(lead.ref);
+      if (!approval || (approval.status !== 'approved' && approval.status !== 'edited')) {
+        throw new UnrecoverableError(`lead ${lead.ref} reached send without an approval`);
+      }
+      // The send uses the approved text only, and only if it is still the text that was approved.
+      if (contentHash(approval.subject, approval.body) !== approval.hash) {
+        throw new UnrecoverableError(`approved content of ${lead.ref} does not match its hash`);
+      }
+      if (!lead.email) throw new UnrecoverableError(`lead ${lead.ref} has no email`);
+      const decision = await gate.check({ leadRef: lead.ref, email: lead.email, step: FIRST_EMAIL_STEP, actor: approval.decided_by ?? 'system' });
+      switch (decision.kind) {
+        case 'refuse':
+          return park(job, token, Date.now() + STOPPED_RECHECK_MS);
+        case 'delay':
+          return park(job, token, decision.until.getTime());
+        case 'hold':
+          await store.updateLead(lead.ref, { state: 'held' });
+          await store.setHeld(lead.runId, lead.ref, true);
+          return park(job, token, decision.until.getTime());
+        case 'skip':
+          await store.updateLead(lead.ref, { state: decision.reason === 'already_sent' ? 'sent' : 'skipped' });
+          return finishLead(deps, lead.runId, lead.ref, 'send', decision.reason === 'already_sent' ? 'out' : 'dropped');
+        case 'shadow': {
+          const recorded = await gate.recordShadow({
+            leadRef: lead.ref,
+            runId: lead.runId,
+            step: FIRST_EMAIL_STEP,
+            to: lead.email,
+            subject: approval.subject,
+            body: approval.body,
+            approvedBy: approval.decided_by,
+            contentHash: approval.hash,
+            recordedAt: new Date().toISOString(),
+          });
+          if (recorded) await audit.append({ actor: approval.decided_by ?? 'system', action: 'send.shadow', subject: lead.ref, details: { reason: decision.reason, hash: approval.hash } });
+          await store.updateLead(lead.ref, { state: 'shadowed' });
+          return finishLead(deps, lead.runId, lead.ref, 'send', 'out');
+        }
+        case 'send': {
+          const { providerRef } = await providers.instantly.addLead({
+            idempotencyKey: decision.idempotencyKey,
+            leadRef: lead.ref,
+            email: lead.email,
+            first_name: lead.first_name,
+            last_name: lead.last_name,
+            company_name: lead.company_name,
+            title: lead.title,
+            subject: approval.subject,
+            body: approval.body,
+            step: FIRST_EMAIL_STEP,
+          });
+          await gate.markSent(decision.idempotencyKey, providerRef);
+          await audit.append({ actor: approval.decided_by ?? 'system', action: 'send.sent', subject: lead.ref, details: { provider: providers.kind, providerRef, day: decision.day, count: decision.count, hash: approval.hash } });
+          await store.updateLead(lead.ref, { state: 'sent' });
+          await store.setHeld(lead.runId, lead.ref, false);
+          return finishLead(deps, lead.runId, lead.ref, 'send', 'out');
+        }
+      }
+    });
+  };
+}

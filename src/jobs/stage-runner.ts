@@ -1,0 +1,62 @@
+import { DelayedError, UnrecoverableError, type Job } from 'bullmq';
+import type { Stage } from '../core/types.ts';
+import type { PipelineDeps } from './deps.ts';
+import type { LeadJobData } from './queues.ts';
+
+/** Moves the job to the delayed set without using an attempt, so no worker slot is held while waiting. */
+export async function park(job: Job, token: string | undefined, untilMs: number): Promise<never> {
+  await job.moveToDelayed(Math.max(untilMs, Date.now() + 1), token);
+  throw new DelayedError();
+}
+
+/** How long a job waits before looking again while the emergency stop is on. */
+export const STOPPED_RECHECK_MS = 5_000;
+
+/**
+ * Runs one stage for one lead with the bookkeeping every stage shares: the lead is counted in once,
+ * and a final failure is counted as an error and ends the lead, so in = out + dropped + errors.
+ */
+export async function runLeadStage(
+  stage: Exclude<Stage, 'scrape'>,
+  job: Job<LeadJobData>,
+  deps: PipelineDeps,
+  body: () => Promise<void>,
+): Promise<void> {
+  const { runId, ref } = job.data;
+  await deps.store.stageIn(runId, stage, ref);
+  try {
+    await body();
+  } catch (err) {
+    if (err instanceof DelayedError) throw err;
+    const attempts = job.opts.attempts ?? 1;
+    const final = err instanceof UnrecoverableError || job.attemptsMade + 1 >= attempts;
+    deps.logger.warn({ err, stage, lead: ref, attempt: job.attemptsMade + 1, final }, 'stage failed');
+    if (final) {
+      if (await deps.store.stageOut(runId, stage, ref, 'errors')) {
+        await deps.store.updateLead(ref, { state: 'failed' }).catch(() => undefined);
+        await deps.store.markTerminal(runId, ref);
+        await deps.notifier.runUpdated(runId);
+      }
+    }
+    throw err;
+  }
+}
+
+/** Parks the job while the emergency stop is on: no outbound call may be made. */
+export async function waitWhileStopped(job: Job, token: string | undefined, deps: PipelineDeps): Promise<void> {
+  const stop = await deps.emergency.state();
+  if (stop.stopped) await park(job, token, Date.now() + STOPPED_RECHECK_MS);
+}
+
+/** Ends a lead at this stage (dropped or done): counted once, and the run's status refreshed. */
+export async function finishLead(deps: Pick<PipelineDeps, 'store' | 'notifier'>, runId: string, ref: string, stage: Exclude<Stage, 'scrape'>, outcome: 'out' | 'dropped'): Promise<void> {
+  await deps.store.stageOut(runId, stage, ref, outcome);
+  await deps.store.markTerminal(runId, ref);
+  await deps.notifier.runUpdated(runId);
+}
+
+export async function requireLead(deps: PipelineDeps, ref: string) {
+  const lead = await deps.store.getLead(ref);
+  if (!lead) throw new UnrecoverableError(`lead ${ref} not found`);
+  return lead;
+}

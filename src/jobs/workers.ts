@@ -1,0 +1,48 @@
+import { Worker, type Processor } from 'bullmq';
+import type { Stage } from '../core/types.ts';
+import { createApprovalService } from './approval-service.ts';
+import { createApproveProcessor } from './approve.ts';
+import { createCraftProcessor } from './craft.ts';
+import type { PipelineDeps } from './deps.ts';
+import { createEnrichProcessor } from './enrich.ts';
+import { bullPrefix } from './queues.ts';
+import { createScrapeProcessor } from './scrape.ts';
+import { createSegmentProcessor } from './segment.ts';
+import { createSendProcessor } from './send.ts';
+
+export interface PipelineWorkers {
+  workers: Worker[];
+  /** Lets in-flight jobs finish, then closes. */
+  close(): Promise<void>;
+}
+
+/** Starts one BullMQ worker per stage on the shared connection. */
+export function startPipelineWorkers(deps: PipelineDeps, options: { concurrency?: number } = {}): PipelineWorkers {
+  const service = createApprovalService(deps);
+  const processors: Record<Stage, Processor> = {
+    scrape: createScrapeProcessor(deps) as Processor,
+    enrich: createEnrichProcessor(deps) as Processor,
+    segment: createSegmentProcessor(deps) as Processor,
+    craft: createCraftProcessor(deps) as Processor,
+    approve: createApproveProcessor(deps, service) as Processor,
+    send: createSendProcessor(deps) as Processor,
+  };
+  const concurrency = options.concurrency ?? deps.config.pipeline.concurrency;
+  const workers = (Object.keys(processors) as Stage[]).map((stage) => {
+    const worker = new Worker(stage, processors[stage], {
+      connection: deps.redis,
+      prefix: bullPrefix(deps.keys.prefix),
+      concurrency: stage === 'scrape' ? 2 : concurrency,
+      // The send rate is cluster-wide: a resume after a stop never releases a burst.
+      ...(stage === 'send' ? { limiter: { max: deps.config.safety.send_rate_per_minute, duration: 60_000 } } : {}),
+    });
+    worker.on('error', (err) => deps.logger.error({ err, stage }, 'worker error'));
+    return worker;
+  });
+  return {
+    workers,
+    async close() {
+      await Promise.all(workers.map((w) => w.close()));
+    },
+  };
+}

@@ -1,0 +1,89 @@
+import type { Redis } from 'ioredis';
+import type { Config } from '../core/config.ts';
+import type { Keys } from '../core/keys.ts';
+import type { Logger } from '../core/logger.ts';
+import type { Lead } from '../core/types.ts';
+import { parsePerson } from './person-schema.ts';
+import { SANDBOX_PEOPLE_PER_SOURCE, sandboxEmailFor, sandboxRawPerson, sandboxTierFor } from './sandbox-data.ts';
+import type { ClayCallback, Providers } from './types.ts';
+
+export interface SandboxDeps {
+  redis: Redis;
+  keys: Keys;
+  config: Config;
+  logger: Logger;
+  /** The same function the /webhooks/clay route calls: the sandbox Clay answers through it. */
+  deliverClayCallback: (payload: ClayCallback) => Promise<unknown>;
+}
+
+/**
+ * Deterministic providers with no network: seeded people, a waterfall where each tier finds some
+ * emails, a Clay that calls back after a delay and a BetterContact that needs polling.
+ */
+export function createSandboxProviders(deps: SandboxDeps): Providers {
+  const { redis, keys, config, logger } = deps;
+  const timers = new Set<NodeJS.Timeout>();
+
+  return {
+    kind: 'sandbox',
+    search: {
+      async searchPeople(source, page, perPage) {
+        const start = (page - 1) * perPage;
+        const end = Math.min(start + perPage, SANDBOX_PEOPLE_PER_SOURCE);
+        const people = [];
+        for (let i = start; i < end; i++) people.push(parsePerson(sandboxRawPerson(source, i, config.sandbox.seed)));
+        return { people, hasMore: end < SANDBOX_PEOPLE_PER_SOURCE };
+      },
+    },
+    apollo: {
+      async matchPerson(lead) {
+        if (sandboxTierFor(lead.id) !== 'apollo') return null;
+        return { email: sandboxEmailFor(lead), email_status: 'verified' };
+      },
+    },
+    clay: {
+      async submit(lead: Lead) {
+        const found = sandboxTierFor(lead.id) === 'clay';
+        const payload: ClayCallback = {
+          source: 'caio_pipeline',
+          lead_id: lead.ref,
+          email: found ? sandboxEmailFor(lead) : null,
+          email_status: found ? 'valid' : 'not_found',
+          company_name: lead.company_name,
+        };
+        const timer = setTimeout(() => {
+          timers.delete(timer);
+          deps.deliverClayCallback(payload).catch((err: unknown) => logger.warn({ err, lead: lead.ref }, 'sandbox clay callback failed'));
+        }, config.sandbox.clay_callback_delay_ms);
+        timers.add(timer);
+      },
+    },
+    bettercontact: {
+      async submit(lead) {
+        const requestId = `bc_${lead.ref}`;
+        await redis.hset(keys.sandboxBetterContact(requestId), { polls: 0, personId: lead.id, email: sandboxEmailFor(lead) });
+        await redis.expire(keys.sandboxBetterContact(requestId), 86_400);
+        return { requestId };
+      },
+      async poll(requestId) {
+        const polls = await redis.hincrby(keys.sandboxBetterContact(requestId), 'polls', 1);
+        if (polls <= config.sandbox.bettercontact_ready_after_polls) return { done: false };
+        const record = await redis.hgetall(keys.sandboxBetterContact(requestId));
+        const found = record.personId !== undefined && sandboxTierFor(record.personId) === 'bettercontact';
+        return { done: true, email: found ? (record.email ?? null) : null, email_status: found ? 'deliverable' : 'not_found', credits: found ? 1 : 0 };
+      },
+    },
+    instantly: {
+      async addLead(email) {
+        // Records what it was asked to send, once per idempotency key, like skip_if_in_campaign.
+        const first = await redis.hsetnx(keys.sandboxInstantlyKeys, email.idempotencyKey, new Date().toISOString());
+        if (first === 1) await redis.rpush(keys.sandboxInstantly, JSON.stringify({ ...email, at: new Date().toISOString() }));
+        return { providerRef: `sandbox-${email.idempotencyKey}` };
+      },
+    },
+    async close() {
+      for (const timer of timers) clearTimeout(timer);
+      timers.clear();
+    },
+  };
+}

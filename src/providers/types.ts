@@ -1,0 +1,82 @@
+import type { Lead, Person, Source } from '../core/types.ts';
+
+/** A page of people from a lead search (Apollo People Search, free). */
+export interface SearchPage {
+  people: Person[];
+  hasMore: boolean;
+}
+
+export interface LeadSearch {
+  searchPeople(source: Source, page: number, perPage: number): Promise<SearchPage>;
+}
+
+export interface EmailFound {
+  email: string;
+  email_status: string | null;
+  /** Fields the provider filled in that were empty on the lead. */
+  patch?: Partial<Person>;
+}
+
+/** Apollo People Match: one credit per reveal, never asks for phone numbers. */
+export interface EmailMatcher {
+  matchPerson(lead: Lead): Promise<EmailFound | null>;
+}
+
+/** The payload a Clay table row posts back (DESIGN §4), already validated. */
+export interface ClayCallback {
+  source?: string | undefined;
+  lead_id?: string | undefined;
+  email?: string | null | undefined;
+  email_status?: string | null | undefined;
+  first_name?: string | null | undefined;
+  last_name?: string | null | undefined;
+  title?: string | null | undefined;
+  company_name?: string | null | undefined;
+  company_domain?: string | null | undefined;
+  linkedin_url?: string | null | undefined;
+  industry?: string | null | undefined;
+  employee_count?: number | string | null | undefined;
+}
+
+/** Clay: the row is posted now and the result arrives later through the callback route. */
+export interface ClayEnricher {
+  submit(lead: Lead): Promise<void>;
+}
+
+export type BetterContactPoll =
+  | { done: false }
+  | { done: true; email: string | null; email_status: string | null; credits: number };
+
+/** BetterContact: asynchronous submit, then poll by request id. */
+export interface BetterContactClient {
+  submit(lead: Lead): Promise<{ requestId: string }>;
+  poll(requestId: string): Promise<BetterContactPoll>;
+}
+
+export interface OutboundEmail {
+  idempotencyKey: string;
+  leadRef: string;
+  email: string;
+  first_name: string | null;
+  last_name: string | null;
+  company_name: string | null;
+  title: string | null;
+  subject: string;
+  body: string;
+  step: number;
+}
+
+/** Instantly: adds the lead with its approved email to the campaign. */
+export interface EmailSender {
+  addLead(email: OutboundEmail): Promise<{ providerRef: string }>;
+}
+
+export interface Providers {
+  kind: 'sandbox' | 'live';
+  search: LeadSearch;
+  apollo: EmailMatcher;
+  clay: ClayEnricher | null;
+  bettercontact: BetterContactClient | null;
+  instantly: EmailSender;
+  close(): Promise<void>;
+}
