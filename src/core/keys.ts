@@ -1,3 +1,4 @@
+import type { Redis } from 'ioredis';
 import type { Stage } from './types.ts';
 
 /**
@@ -30,6 +31,8 @@ export function createKeys(prefix: string) {
     betterContactRequest: (ref: string) => k('bettercontact', 'request', ref),
     sandboxInstantly: k('sandbox', 'instantly'),
     sandboxInstantlyKeys: k('sandbox', 'instantly', 'keys'),
+    sandboxGhl: k('sandbox', 'ghl'),
+    sandboxHeyReach: k('sandbox', 'heyreach'),
     sandboxBetterContact: (id: string) => k('sandbox', 'bettercontact', id),
   };
 }
@@ -37,10 +40,7 @@ export function createKeys(prefix: string) {
 export type Keys = ReturnType<typeof createKeys>;
 
 /** Deletes every key under a prefix (tests clean up after themselves; never FLUSHALL). */
-export async function deleteByPrefix(
-  redis: { scan(cursor: string, ...args: (string | number)[]): Promise<[string, string[]]>; del(...keys: string[]): Promise<number> },
-  prefix: string,
-): Promise<void> {
+export async function deleteByPrefix(redis: Redis, prefix: string): Promise<void> {
   let cursor = '0';
   do {
     const [next, found] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);

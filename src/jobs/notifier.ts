@@ -4,6 +4,18 @@ import type { Lead } from '../core/types.ts';
 
 export type AlertLevel = 'INFO' | 'WARNING' | 'CRITICAL';
 
+export type BreakerState = 'closed' | 'open' | 'half_open';
+
+/** A circuit breaker changed state; the Slack poster threads every transition under the opening. */
+export interface BreakerTransition {
+  provider: string;
+  from: BreakerState;
+  to: BreakerState;
+  at: string;
+  /** Why, e.g. "5 failures in 60 s: HTTP 503". */
+  reason: string;
+}
+
 /**
  * What the pipeline tells the outside world. The Slack control plane implements it by queueing
  * messages; without Slack, events are only logged.
@@ -13,6 +25,7 @@ export interface Notifier {
   approvalDecided(approval: Approval): Promise<void>;
   runUpdated(runId: string): Promise<void>;
   alert(level: AlertLevel, text: string, details?: Record<string, unknown>): Promise<void>;
+  breakerTransition(transition: BreakerTransition): Promise<void>;
 }
 
 export function createLogNotifier(logger: Logger): Notifier {
@@ -27,6 +40,9 @@ export function createLogNotifier(logger: Logger): Notifier {
     async alert(level, text, details) {
       const log = level === 'CRITICAL' ? logger.error.bind(logger) : logger.warn.bind(logger);
       log({ level_name: level, ...details }, text);
+    },
+    async breakerTransition(transition) {
+      logger.warn({ ...transition }, 'circuit breaker transition');
     },
   };
 }

@@ -81,6 +81,18 @@ export function createSandboxProviders(deps: SandboxDeps): Providers {
         return { providerRef: `sandbox-${email.idempotencyKey}` };
       },
     },
+    ghl: {
+      async upsertContact(contact) {
+        const id = `sbx_contact_${(contact.email ?? contact.first_name ?? 'unknown').toLowerCase().replace(/[^a-z0-9]/g, '_')}`;
+        const created = await redis.hsetnx(keys.sandboxGhl, id, JSON.stringify(contact));
+        return { contactId: id, created: created === 1 };
+      },
+    },
+    heyreach: {
+      async addLeadToCampaign(lead) {
+        await redis.rpush(keys.sandboxHeyReach, JSON.stringify(lead));
+      },
+    },
     async close() {
       for (const timer of timers) clearTimeout(timer);
       timers.clear();

@@ -71,6 +71,27 @@ export interface EmailSender {
   addLead(email: OutboundEmail): Promise<{ providerRef: string }>;
 }
 
+/** A contact to upsert in GoHighLevel (RB2B visitors and pipeline leads). */
+export interface CrmContact {
+  email: string | null;
+  first_name: string | null;
+  last_name: string | null;
+  company_name: string | null;
+  phone?: string | null;
+  source: string;
+  tags: string[];
+}
+
+/** GoHighLevel contact upsert. */
+export interface ContactSync {
+  upsertContact(contact: CrmContact): Promise<{ contactId: string; created: boolean }>;
+}
+
+/** HeyReach: adds a lead to a LinkedIn campaign (cadence LinkedIn steps). */
+export interface LinkedInSteps {
+  addLeadToCampaign(lead: { linkedin_url: string; first_name: string | null; last_name: string | null; company_name: string | null; title: string | null; email: string | null }): Promise<void>;
+}
+
 export interface Providers {
   kind: 'sandbox' | 'live';
   search: LeadSearch;
@@ -78,5 +99,7 @@ export interface Providers {
   clay: ClayEnricher | null;
   bettercontact: BetterContactClient | null;
   instantly: EmailSender;
+  ghl: ContactSync | null;
+  heyreach: LinkedInSteps | null;
   close(): Promise<void>;
 }

@@ -1,0 +1,218 @@
+import { userInfo } from 'node:os';
+import { parseArgs } from 'node:util';
+import { loadConfig, type Config } from './core/config.ts';
+import { createLogger, type Logger } from './core/logger.ts';
+import type { Run, StageStats } from './core/store.ts';
+import { STAGES, type Stage } from './core/types.ts';
+import { createContext, type AppContext } from './context.ts';
+import { resumeEverything, stopEverything } from './jobs/control.ts';
+import { RunRequestError, startRun } from './jobs/runs.ts';
+import { startPipelineWorkers } from './jobs/workers.ts';
+import { checkHealth } from './health.ts';
+import { openRedis, type RedisHandle } from './runtime.ts';
+
+export const CLI_COMMANDS = ['run', 'status', 'stop', 'resume', 'approve', 'reject', 'pending', 'audit', 'shadow', 'help'] as const;
+
+const HELP = `Usage: caio <command> [options]
+
+  caio run --sandbox [--source S] [--leads N]   run the pipeline in this terminal and print the stage table
+  caio status                                    emergency state, sends today, queue depths, recent runs
+  caio stop [--reason TEXT]                      EMERGENCY STOP: halt every outbound call cluster-wide
+  caio resume                                    clear the stop and resume the queues
+  caio pending                                   approvals waiting for a decision
+  caio approve <id>  |  caio reject <id>         decide one approval (id = the lead ref)
+  caio audit [--count N]                         the audit stream as JSON lines
+  caio shadow                                    shadow emails as JSON lines
+  caio --role web|worker|all                     start the service (default: all)
+
+REDIS_URL selects Redis; without it a private redis-server is started and discarded on exit.`;
+
+type Out = { log(line: string): void; error(line: string): void };
+const stdout: Out = { log: (l) => process.stdout.write(`${l}\n`), error: (l) => process.stderr.write(`${l}\n`) };
+
+function actor(): string {
+  try {
+    return `cli:${userInfo().username}`;
+  } catch {
+    return 'cli';
+  }
+}
+
+/** PASS / WAIT / HOLD / FAIL / — for one stage row. */
+export function stageStatus(stage: Stage, stats: StageStats, run: Run): string {
+  if (stats.errors > 0) return 'FAIL';
+  if (stage === 'approve' && run.awaiting > 0) return 'WAIT';
+  if (stage === 'send' && run.held > 0) return 'HOLD';
+  if (run.status === 'stopped' && stats.in > stats.out + stats.dropped) return 'STOP';
+  if (stats.in > stats.out + stats.dropped) return 'RUN';
+  return 'PASS';
+}
+
+function pad(text: string, width: number): string {
+  return text.length >= width ? text : text + ' '.repeat(width - text.length);
+}
+
+/** The stage table: Stage | Status | In | Out | Duration, then a total line such as `6/6 PASS`. */
+export function renderRunTable(run: Run): { lines: string[]; passed: number; failed: boolean } {
+  const rows = STAGES.map((stage) => {
+    const stats = run.stages[stage];
+    return [stage, stageStatus(stage, stats, run), String(stats.in), String(stats.out), `${(stats.duration_ms / 1000).toFixed(2)}s`];
+  });
+  const header = ['Stage', 'Status', 'In', 'Out', 'Duration'];
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
+  const line = (cells: string[]) => `| ${cells.map((c, i) => pad(c, widths[i] ?? 0)).join(' | ')} |`;
+  const rule = `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`;
+  const passed = rows.filter((r) => r[1] === 'PASS').length;
+  const failed = rows.some((r) => r[1] === 'FAIL') || run.status === 'failed';
+  const lines = [line(header), rule, ...rows.map(line), '', `${passed}/${STAGES.length} ${passed === STAGES.length ? 'PASS' : failed ? 'FAIL' : 'INCOMPLETE'}`, `run id: ${run.id}  status: ${run.status}`];
+  return { lines, passed, failed };
+}
+
+/** A run is settled for the terminal when nothing more will happen without a person or tomorrow. */
+function settled(run: Run): boolean {
+  if (run.status !== 'running') return true;
+  return run.total !== null && run.terminal + run.awaiting + run.held >= run.total && run.total > 0;
+}
+
+async function withContext<T>(config: Config, logger: Logger, fn: (ctx: AppContext, handle: RedisHandle) => Promise<T>): Promise<T> {
+  const handle = await openRedis(config, logger);
+  const ctx = createContext({ config, logger, redis: handle.redis });
+  try {
+    return await fn(ctx, handle);
+  } finally {
+    await ctx.close();
+    await handle.close();
+  }
+}
+
+async function commandRun(args: string[], out: Out): Promise<number> {
+  const { values } = parseArgs({
+    args,
+    options: {
+      sandbox: { type: 'boolean', default: false },
+      source: { type: 'string', default: 'default' },
+      leads: { type: 'string' },
+      timeout: { type: 'string', default: '600' },
+    },
+    strict: true,
+  });
+  if (values.sandbox) {
+    process.env.CAIO_PROVIDERS = 'sandbox';
+    process.env.CAIO_CONFIG ??= 'config/sandbox.json';
+  }
+  const config = loadConfig(process.env);
+  const logger = createLogger(process.env.LOG_LEVEL ?? 'warn');
+  const limit = values.leads === undefined ? config.pipeline.default_leads : Number(values.leads);
+  return withContext(config, logger, async (ctx) => {
+    const workers = startPipelineWorkers(ctx);
+    try {
+      const { runId } = await startRun(ctx, { source: values.source, limit, startedBy: actor() });
+      out.error(`started ${runId}: source=${values.source} leads=${limit} providers=${ctx.providers.kind} shadow_mode=${config.safety.shadow_mode}`);
+      const deadline = Date.now() + Number(values.timeout) * 1000;
+      let run = await ctx.store.getRun(runId);
+      while (run && !settled(run) && Date.now() < deadline) {
+        await new Promise((r) => setTimeout(r, 100));
+        run = await ctx.store.getRun(runId);
+      }
+      if (!run) throw new Error(`run ${runId} disappeared`);
+      const table = renderRunTable(run);
+      table.lines.forEach((l) => out.log(l));
+      if (run.awaiting > 0) out.log(`${run.awaiting} email(s) await approval: caio pending, then caio approve <id>`);
+      return table.failed ? 1 : 0;
+    } finally {
+      await workers.close();
+    }
+  });
+}
+
+async function commandStatus(out: Out): Promise<number> {
+  const config = loadConfig(process.env);
+  const logger = createLogger(process.env.LOG_LEVEL ?? 'warn');
+  if (!config.env.REDIS_URL) out.error('note: REDIS_URL is unset, so this looks at a fresh private Redis; set REDIS_URL to see your deployment.');
+  return withContext(config, logger, async (ctx) => {
+    const health = await checkHealth(ctx);
+    const e = health.emergency;
+    out.log(`emergency stop: ${e.stopped ? `ON (${e.source}) by ${e.by ?? '?'}: ${e.reason ?? ''}` : 'off'}`);
+    out.log(`safety: shadow_mode=${config.safety.shadow_mode} actually_send=${config.safety.actually_send} max_daily_sends=${config.safety.max_daily_sends} auto_approve=${config.safety.auto_approve}`);
+    if (health.sends_today) out.log(`sends today (${health.sends_today.day}): ${health.sends_today.count}/${health.sends_today.cap}`);
+    for (const [queue, counts] of Object.entries(health.queues)) out.log(`queue ${pad(queue, 8)} ${JSON.stringify(counts)}`);
+    const runs = await ctx.store.listRuns(5);
+    for (const run of runs) out.log(`${run.id}  ${pad(run.status, 17)} ${run.source}  leads=${run.total ?? '?'} by ${run.started_by}`);
+    return 0;
+  });
+}
+
+async function commandDecide(action: 'approve' | 'reject', args: string[], out: Out): Promise<number> {
+  const id = args[0];
+  if (!id) {
+    out.error(`usage: caio ${action} <id>`);
+    return 2;
+  }
+  const config = loadConfig(process.env);
+  return withContext(config, createLogger(process.env.LOG_LEVEL ?? 'warn'), async (ctx) => {
+    const result = await ctx.approvalService.decide(id, { action, by: actor() });
+    if (result.ok) {
+      out.log(`${id}: ${result.approval.status} by ${result.approval.decided_by}`);
+      return 0;
+    }
+    if (result.reason === 'not_found') out.error(`no approval with id ${id}`);
+    else out.error(`${id}: already ${result.approval.status} by ${result.approval.decided_by ?? 'unknown'}`);
+    return 1;
+  });
+}
+
+export async function runCli(argv: string[], out: Out = stdout): Promise<number> {
+  const [command, ...rest] = argv;
+  const config = () => loadConfig(process.env);
+  const logger = () => createLogger(process.env.LOG_LEVEL ?? 'warn');
+  switch (command) {
+    case 'run':
+      return commandRun(rest, out);
+    case 'status':
+      return commandStatus(out);
+    case 'stop': {
+      const { values } = parseArgs({ args: rest, options: { reason: { type: 'string', default: 'stopped from the CLI' } } });
+      return withContext(config(), logger(), async (ctx) => {
+        const { changed } = await stopEverything(ctx, actor(), values.reason);
+        out.log(changed ? 'EMERGENCY STOP set: every outbound call is halted and the queues are paused.' : 'already stopped');
+        return 0;
+      });
+    }
+    case 'resume':
+      return withContext(config(), logger(), async (ctx) => {
+        const { changed } = await resumeEverything(ctx, actor());
+        out.log(changed ? 'resumed: the queues are running again.' : 'was not stopped; queues resumed.');
+        return 0;
+      });
+    case 'approve':
+    case 'reject':
+      return commandDecide(command, rest, out);
+    case 'pending':
+      return withContext(config(), logger(), async (ctx) => {
+        for (const a of await ctx.approvals.listPending(500)) out.log(`${a.id}  ${a.subject}`);
+        return 0;
+      });
+    case 'audit': {
+      const { values } = parseArgs({ args: rest, options: { count: { type: 'string' } } });
+      return withContext(config(), logger(), async (ctx) => {
+        const entries = await ctx.audit.list(values.count ? { count: Number(values.count) } : {});
+        for (const entry of entries) out.log(JSON.stringify(entry));
+        return 0;
+      });
+    }
+    case 'shadow':
+      return withContext(config(), logger(), async (ctx) => {
+        for (const email of await ctx.gate.listShadow()) out.log(JSON.stringify(email));
+        return 0;
+      });
+    case 'help':
+    case undefined:
+      out.log(HELP);
+      return 0;
+    default:
+      out.error(`unknown command "${command}"\n\n${HELP}`);
+      return 2;
+  }
+}
+
+export { RunRequestError };

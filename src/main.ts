@@ -1,0 +1,79 @@
+import type { Server } from 'node:http';
+import { parseArgs } from 'node:util';
+import { CLI_COMMANDS, runCli } from './cli.ts';
+import { ConfigError, loadConfig } from './core/config.ts';
+import { createLogger } from './core/logger.ts';
+import { RedisUnavailableError } from './core/redis.ts';
+import { createContext } from './context.ts';
+import { RunRequestError } from './jobs/runs.ts';
+import { startPipelineWorkers, type PipelineWorkers } from './jobs/workers.ts';
+import { openRedis } from './runtime.ts';
+import { createHttpApp, listen } from './server.ts';
+
+export type Role = 'web' | 'worker' | 'all';
+
+/** Starts the service in a role (DESIGN §1) and shuts down gracefully on SIGTERM/SIGINT. */
+export async function startService(role: Role): Promise<void> {
+  const config = loadConfig(process.env);
+  const logger = createLogger(config.env.LOG_LEVEL);
+  const handle = await openRedis(config, logger);
+  const ctx = createContext({ config, logger, redis: handle.redis });
+  let workers: PipelineWorkers | null = null;
+  let server: Server | null = null;
+  if (config.env.EMERGENCY_STOP) logger.warn('EMERGENCY_STOP is set: this process makes no outbound call');
+  if (role === 'worker' || role === 'all') workers = startPipelineWorkers(ctx);
+  if (role === 'web' || role === 'all') {
+    server = await listen(createHttpApp(ctx), config.env.PORT);
+    logger.info({ port: config.env.PORT }, 'http server listening');
+  }
+  logger.info({ role, providers: ctx.providers.kind, config: config.file }, 'caio started');
+
+  let stopping = false;
+  const shutdown = async (signal: string) => {
+    if (stopping) {
+      logger.warn({ signal }, 'second signal: exiting now');
+      process.exit(1);
+    }
+    stopping = true;
+    logger.info({ signal }, 'shutting down: finishing in-flight jobs');
+    await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
+    await workers?.close();
+    await ctx.close();
+    await handle.close();
+    logger.info('shutdown complete');
+    process.exit(0);
+  };
+  process.on('SIGTERM', (s) => void shutdown(s));
+  process.on('SIGINT', (s) => void shutdown(s));
+}
+
+function fail(err: unknown): never {
+  if (err instanceof ConfigError || err instanceof RunRequestError) {
+    process.stderr.write(`${err.message}\n`);
+    process.exit(2);
+  }
+  if (err instanceof RedisUnavailableError) {
+    process.stderr.write(`${err.message}\n`);
+    process.exit(1);
+  }
+  if (err instanceof Error && 'code' in err && err.code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') {
+    process.stderr.write(`${err.message}\nRun "caio help" for usage.\n`);
+    process.exit(2);
+  }
+  process.stderr.write(`${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+  process.exit(1);
+}
+
+export async function main(argv: string[]): Promise<void> {
+  const first = argv[0];
+  if (first && (CLI_COMMANDS as readonly string[]).includes(first)) {
+    process.exitCode = await runCli(argv);
+    return;
+  }
+  const { values } = parseArgs({ args: argv, options: { role: { type: 'string', default: 'all' } }, strict: true });
+  const role = values.role;
+  if (role !== 'web' && role !== 'worker' && role !== 'all') throw new ConfigError(`--role must be web, worker or all (got "${role}")`);
+  await startService(role);
+}
+
+main(process.argv.slice(2)).catch(fail);
