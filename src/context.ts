@@ -5,6 +5,7 @@ import type { Config } from './core/config.ts';
 import { createEmergency } from './core/emergency.ts';
 import { createKeys } from './core/keys.ts';
 import type { Logger } from './core/logger.ts';
+import { createMetrics, type Metrics } from './core/metrics.ts';
 import { createSafetyGate } from './core/safety-gate.ts';
 import { createStore } from './core/store.ts';
 import { createApprovalService } from './jobs/approval-service.ts';
@@ -18,6 +19,7 @@ import type { Providers } from './providers/types.ts';
 export interface AppContext extends PipelineDeps {
   approvalService: ReturnType<typeof createApprovalService>;
   resumeClay: ReturnType<typeof createClayResume>;
+  metrics: Metrics;
   /** Closes queues and providers (not the Redis connection, which the caller owns). */
   close(): Promise<void>;
 }
@@ -27,6 +29,7 @@ export interface ContextOptions {
   logger: Logger;
   redis: Redis;
   notifier?: Notifier;
+  metrics?: Metrics;
   /** Builds live providers; without it the sandbox providers are used. */
   liveProviders?: (deps: Omit<PipelineDeps, 'providers'> & { resumeClay: ReturnType<typeof createClayResume> }) => Providers;
 }
@@ -58,6 +61,7 @@ export function createContext(options: ContextOptions): AppContext {
   return {
     ...deps,
     approvalService: createApprovalService(deps),
+    metrics: options.metrics ?? createMetrics(),
     resumeClay,
     async close() {
       await providers.close();

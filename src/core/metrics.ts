@@ -1,0 +1,39 @@
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+/** Prometheus metrics for /metrics, one registry per app instance (no global registry). */
+export function createMetrics(options: { defaultMetrics?: boolean } = {}) {
+  const registry = new Registry();
+  if (options.defaultMetrics) collectDefaultMetrics({ register: registry, prefix: 'caio_process_' });
+  return {
+    registry,
+    webhookRequests: new Counter({
+      name: 'caio_webhook_requests_total',
+      help: 'Webhook requests by route and HTTP status',
+      labelNames: ['route', 'status'] as const,
+      registers: [registry],
+    }),
+    jobs: new Gauge({
+      name: 'caio_jobs',
+      help: 'Pipeline jobs by stage and state (sampled at scrape time)',
+      labelNames: ['stage', 'state'] as const,
+      registers: [registry],
+    }),
+    sends: new Counter({ name: 'caio_sends_total', help: 'Emails handed to the sending provider', registers: [registry] }),
+    shadowEmails: new Counter({ name: 'caio_shadow_emails_total', help: 'Emails recorded in shadow mode instead of sent', registers: [registry] }),
+    breakerState: new Gauge({
+      name: 'caio_breaker_state',
+      help: 'Circuit breaker state per provider: 0 closed, 1 half-open, 2 open',
+      labelNames: ['provider'] as const,
+      registers: [registry],
+    }),
+    slackAckSeconds: new Histogram({
+      name: 'caio_slack_ack_seconds',
+      help: 'Time from receiving a Slack request to acknowledging it',
+      labelNames: ['kind'] as const,
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+      registers: [registry],
+    }),
+  };
+}
+
+export type Metrics = ReturnType<typeof createMetrics>;
