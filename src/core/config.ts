@@ -65,6 +65,8 @@ const pipelineSchema = z.strictObject({
   clay_timeout_ms: z.number().int().min(100).prefault(5 * 60_000),
   bettercontact_timeout_ms: z.number().int().min(100).prefault(10 * 60_000),
   bettercontact_poll_ms: z.number().int().min(10).prefault(5_000),
+  /** Job lock; a worker that dies is noticed (its jobs taken over) after about this long. */
+  lock_ms: z.number().int().min(500).prefault(30_000),
   /** Completed jobs are kept this long so a duplicate add with the same id stays a no-op. */
   keep_jobs_s: z.number().int().min(60).prefault(7 * 24 * 3600),
 });
@@ -75,19 +77,172 @@ const sandboxSchema = z.strictObject({
   bettercontact_ready_after_polls: z.number().int().min(0).prefault(1),
 });
 
+const rateLimitSchema = (max: number, per_ms: number) =>
+  z.strictObject({ max: z.number().int().min(1).prefault(max), per_ms: z.number().int().min(1).prefault(per_ms) }).prefault({});
+
+const budgetSchema = (daily: number | null, monthly: number | null) =>
+  z
+    .strictObject({
+      /** null = no cap for that period. */
+      daily: z.number().int().min(0).nullable().prefault(daily),
+      monthly: z.number().int().min(0).nullable().prefault(monthly),
+    })
+    .prefault({});
+
+const sourceFilterSchema = (filters: { titles: string[]; seniorities: string[]; employee_ranges: string[]; keywords: string | null }) =>
+  z
+    .strictObject({
+      titles: z.array(z.string().min(1)).prefault(filters.titles),
+      seniorities: z.array(z.string().min(1)).prefault(filters.seniorities),
+      /** Apollo's "min,max" employee ranges, e.g. "51,200". */
+      employee_ranges: z.array(z.string().regex(/^\d+,\d+$/, 'expected "min,max"')).prefault(filters.employee_ranges),
+      keywords: z.string().min(1).nullable().prefault(filters.keywords),
+      locations: z.array(z.string().min(1)).prefault([]),
+    })
+    .prefault({});
+
+/** Live provider settings: limits, breakers, timeouts, credit budgets, search filters (issue 4). */
+const providersSchema = z.strictObject({
+  timeout_ms: z.number().int().min(50).prefault(15_000),
+  retry: z
+    .strictObject({
+      attempts: z.number().int().min(1).max(10).prefault(4),
+      base_ms: z.number().int().min(1).prefault(500),
+      max_ms: z.number().int().min(1).prefault(20_000),
+      /** A Retry-After longer than this is not slept on in-process: the job parks instead. */
+      max_retry_after_ms: z.number().int().min(0).prefault(30_000),
+    })
+    .prefault({}),
+  breaker: z
+    .strictObject({
+      failures: z.number().int().min(1).prefault(5),
+      window_ms: z.number().int().min(100).prefault(60_000),
+      cooldown_ms: z.number().int().min(50).prefault(30_000),
+    })
+    .prefault({}),
+  /** Cluster-wide request rates (the providers' published limits, or below them). */
+  limits: z
+    .strictObject({
+      apollo: rateLimitSchema(50, 60_000),
+      clay: rateLimitSchema(100, 60_000),
+      bettercontact: rateLimitSchema(100, 60_000),
+      instantly: rateLimitSchema(100, 1_000),
+      ghl: rateLimitSchema(100, 10_000),
+      heyreach: rateLimitSchema(300, 60_000),
+    })
+    .prefault({}),
+  /** A call that would wait longer than this for a rate-limit slot parks its job instead. */
+  max_limit_wait_ms: z.number().int().min(0).prefault(20_000),
+  budgets: z
+    .strictObject({
+      apollo_reveals: budgetSchema(600, 10_000),
+      clay_credits: budgetSchema(5_000, 50_000),
+      bettercontact_lookups: budgetSchema(1_000, 10_000),
+    })
+    .prefault({}),
+  /** Clay credits per lead row, by enrichment column. */
+  clay_costs: z
+    .strictObject({ email: z.number().int().min(0).prefault(4), validation: z.number().int().min(0).prefault(1), company: z.number().int().min(0).prefault(8) })
+    .prefault({}),
+  /** Clay caps each inbound webhook at 50,000 submissions for its lifetime. */
+  clay_webhook_limit: z.number().int().min(1).prefault(50_000),
+  clay_warn_ratio: z.number().min(0).max(1).prefault(0.8),
+  sources: z
+    .strictObject({
+      default: sourceFilterSchema({
+        titles: ['VP Sales', 'Head of Sales', 'Director of Sales', 'Head of Growth', 'VP Revenue'],
+        seniorities: ['vp', 'head', 'director'],
+        employee_ranges: ['51,200', '201,500', '501,1000'],
+        keywords: 'saas',
+      }),
+      competitor_gong: sourceFilterSchema({
+        titles: ['VP Sales', 'Head of Revenue Operations', 'Director of Sales Enablement', 'CRO'],
+        seniorities: ['c_suite', 'vp', 'head', 'director'],
+        employee_ranges: ['51,200', '201,500', '501,1000', '1001,5000'],
+        keywords: 'gong',
+      }),
+      event_saastr: sourceFilterSchema({
+        titles: ['Founder', 'CEO', 'CRO', 'VP Sales', 'Head of Growth'],
+        seniorities: ['owner', 'founder', 'c_suite', 'vp'],
+        employee_ranges: ['11,50', '51,200', '201,500'],
+        keywords: 'saastr',
+      }),
+      website_visitor: sourceFilterSchema({ titles: [], seniorities: [], employee_ranges: [], keywords: null }),
+    })
+    .prefault({}),
+});
+
+/** Slack control plane (issue 3): outbox queue, run-message throttle, dedupe windows. */
+const slackSchema = z.strictObject({
+  /** Run messages are updated at most once per this interval (pipeline progress is coalesced). */
+  run_update_interval_ms: z.number().int().min(50).prefault(1_500),
+  /** Attempts and backoff of the Slack outbox (a 429 waits Retry-After without using an attempt). */
+  outbox_attempts: z.number().int().min(1).max(50).prefault(8),
+  outbox_backoff_ms: z.number().int().min(10).prefault(2_000),
+  outbox_concurrency: z.number().int().min(1).max(50).prefault(4),
+  /** An identical alert within this window is posted once. */
+  alert_dedupe_s: z.number().int().min(1).prefault(600),
+  /** How long a slash command's trigger_id is remembered, so a retried /caio run starts nothing. */
+  trigger_dedupe_s: z.number().int().min(60).prefault(3_600),
+});
+
+/** Inbound webhooks (issue 5): body limit, idempotency window, KPIs, bounce auto-pause, visitor intent. */
+const webhooksSchema = z.strictObject({
+  max_body_bytes: z.number().int().min(1024).max(10 * 1024 * 1024).prefault(1024 * 1024),
+  /** A redelivered event within this window is answered as a duplicate and counted once. */
+  dedupe_ttl_s: z.number().int().min(60).prefault(7 * 24 * 3600),
+  worker_concurrency: z.number().int().min(1).max(500).prefault(20),
+  /** Events kept per lead in its Instantly timeline (oldest dropped first). */
+  timeline_max_events: z.number().int().min(1).prefault(200),
+  bounce: z
+    .strictObject({
+      /** Auto-pause when bounces among the last `window_sends` sends exceed this fraction. */
+      max_rate: z.number().min(0).max(1).prefault(0.05),
+      window_sends: z.number().int().min(1).prefault(100),
+      /** Too few sends make a rate meaningless (one bounce in two sends is not a trend). */
+      min_sends: z.number().int().min(1).prefault(20),
+    })
+    .prefault({}),
+  visitors: z
+    .strictObject({
+      /** Intent score (0-100) from which a website visitor enters the pipeline. */
+      intent_threshold: z.number().min(0).max(100).prefault(60),
+      high_intent_paths: z.array(z.string().min(1)).prefault(['/pricing', '/demo', '/book-a-demo', '/contact-sales', '/trial']),
+      weights: z
+        .strictObject({
+          pages: z.number().min(0).prefault(20),
+          repeat_visits: z.number().min(0).prefault(20),
+          high_intent: z.number().min(0).prefault(30),
+          icp_fit: z.number().min(0).prefault(30),
+        })
+        .prefault({}),
+      /** Distinct pages that earn the full pages component. */
+      pages_for_full_points: z.number().int().min(1).prefault(5),
+      /** Distinct visit days that earn the full repeat-visit component. */
+      visits_for_full_points: z.number().int().min(2).prefault(3),
+    })
+    .prefault({}),
+});
+
 /** The config file: every field has a default and unknown fields are errors. */
 export const fileConfigSchema = z.strictObject({
   safety: safetySchema.prefault({}),
   icp: icpSchema.prefault({}),
   pipeline: pipelineSchema.prefault({}),
   sandbox: sandboxSchema.prefault({}),
+  slack: slackSchema.prefault({}),
+  providers: providersSchema.prefault({}),
+  webhooks: webhooksSchema.prefault({}),
 });
 
 export type FileConfig = z.infer<typeof fileConfigSchema>;
 export type SafetyConfig = FileConfig['safety'];
 export type IcpConfig = FileConfig['icp'];
 export type PipelineConfig = FileConfig['pipeline'];
+export type SlackConfig = FileConfig['slack'];
 export type SendWindow = NonNullable<SafetyConfig['send_window']>;
+export type ProvidersConfig = FileConfig['providers'];
+export type WebhooksConfig = FileConfig['webhooks'];
 
 const flag = z
   .string()
@@ -144,6 +299,7 @@ export const envSchema = z.object({
   GHL_LOCATION_ID: optionalString,
   HEYREACH_API_KEY: optionalString,
   HEYREACH_BASE_URL: url('https://api.heyreach.io/api/public'),
+  HEYREACH_CAMPAIGN_ID: optionalString,
   WEBHOOK_SECRET: optionalString,
   EMERGENCY_STOP: flag,
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).optional().transform((v) => v ?? 'info'),

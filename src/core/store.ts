@@ -1,7 +1,7 @@
 import type { Redis } from 'ioredis';
 import type { Keys } from './keys.ts';
 import { defineScript } from './lua.ts';
-import { STAGES, type Lead, type RunStatus, type Source, type Stage } from './types.ts';
+import { STAGES, type Lead, type LeadState, type RunStatus, type Source, type Stage } from './types.ts';
 
 /** A stage's counters: in = out + dropped + errors once every lead has left the stage. */
 export interface StageStats {
@@ -187,6 +187,8 @@ export function createStore(redis: Redis, keys: Keys): Store {
       const current = await store.getLead(ref);
       if (!current) throw new Error(`lead ${ref} not found`);
       const next: Lead = { ...current, ...patch, updated_at: new Date().toISOString() };
+      // A retried job (after a crash) must never move a lead back to an earlier state.
+      if (patch.state && STATE_RANK[patch.state] < STATE_RANK[current.state]) next.state = current.state;
       await redis.set(keys.lead(ref), JSON.stringify(next));
       return next;
     },
@@ -196,6 +198,25 @@ export function createStore(redis: Redis, keys: Keys): Store {
   };
   return store;
 }
+
+/** How far along the pipeline a lead state is. */
+const STATE_RANK: Record<LeadState, number> = {
+  scraped: 0,
+  enriching: 1,
+  enriched: 2,
+  unenriched: 2,
+  segmented: 3,
+  disqualified: 3,
+  crafted: 4,
+  awaiting_approval: 5,
+  approved: 6,
+  rejected: 6,
+  held: 7,
+  sent: 8,
+  shadowed: 8,
+  skipped: 8,
+  failed: 9,
+};
 
 function num(value: string | undefined): number {
   return value ? Number(value) : 0;

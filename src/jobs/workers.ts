@@ -16,6 +16,15 @@ export interface PipelineWorkers {
   close(): Promise<void>;
 }
 
+/**
+ * Spreads the per-minute send rate evenly (at most one second's share at a time), so neither a
+ * new window nor a resume lets a minute's worth of sends out at once.
+ */
+export function sendLimiter(perMinute: number): { max: number; duration: number } {
+  if (perMinute >= 60) return { max: Math.floor(perMinute / 60), duration: 1_000 };
+  return { max: 1, duration: Math.round(60_000 / perMinute) };
+}
+
 /** Starts one BullMQ worker per stage on the shared connection. */
 export function startPipelineWorkers(deps: PipelineDeps, options: { concurrency?: number } = {}): PipelineWorkers {
   const service = createApprovalService(deps);
@@ -33,8 +42,10 @@ export function startPipelineWorkers(deps: PipelineDeps, options: { concurrency?
       connection: deps.redis,
       prefix: bullPrefix(deps.keys.prefix),
       concurrency: stage === 'scrape' ? 2 : concurrency,
+      lockDuration: deps.config.pipeline.lock_ms,
+      stalledInterval: deps.config.pipeline.lock_ms,
       // The send rate is cluster-wide: a resume after a stop never releases a burst.
-      ...(stage === 'send' ? { limiter: { max: deps.config.safety.send_rate_per_minute, duration: 60_000 } } : {}),
+      ...(stage === 'send' ? { limiter: sendLimiter(deps.config.safety.send_rate_per_minute) } : {}),
     });
     worker.on('error', (err) => deps.logger.error({ err, stage }, 'worker error'));
     return worker;

@@ -1,0 +1,82 @@
+import { Redis } from 'ioredis';
+import { afterAll, describe, expect, it } from 'vitest';
+import { deleteByPrefix } from '../../src/core/keys.ts';
+import { TEST_REDIS_URL, uniquePrefix } from '../helpers/harness.ts';
+import { spawnCaio, writeTempConfig } from '../helpers/worker-process.ts';
+
+const prefixes: string[] = [];
+afterAll(async () => {
+  const redis = new Redis(TEST_REDIS_URL);
+  for (const p of prefixes) await deleteByPrefix(redis, p);
+  redis.disconnect();
+});
+
+function sharedRedisEnv(): Record<string, string> {
+  const prefix = uniquePrefix('cli');
+  prefixes.push(prefix);
+  return { REDIS_URL: TEST_REDIS_URL, CAIO_REDIS_PREFIX: prefix };
+}
+
+describe('caio CLI', () => {
+  it('the demo runs 10 sandbox leads on its own embedded Redis and prints 6/6 PASS', async () => {
+    const caio = spawnCaio(['run', '--sandbox', '--leads', '10'], {});
+    expect(await caio.exited).toBe(0);
+    const out = caio.output();
+    expect(out).toMatch(/\| Stage\s+\| Status \| In\s+\| Out\s+\| Duration \|/);
+    for (const stage of ['scrape', 'enrich', 'segment', 'craft', 'approve', 'send']) expect(out).toMatch(new RegExp(`\\| ${stage}\\s+\\| PASS`));
+    expect(out).toMatch(/^6\/6 PASS$/m);
+    expect(out).toMatch(/run id: run_\d{8}_\d{6}_[a-z0-9]{6}/);
+  });
+
+  it('an unknown source is an error that lists the known sources', async () => {
+    const caio = spawnCaio(['run', '--sandbox', '--source', 'nope'], sharedRedisEnv());
+    expect(await caio.exited).toBe(2);
+    expect(caio.output()).toContain('unknown source "nope"; known sources: default, competitor_gong, event_saastr');
+  });
+
+  it.each(['0', '10001', 'many'])('--leads %s is an error naming the range', async (leads) => {
+    const caio = spawnCaio(['run', '--sandbox', '--leads', leads], sharedRedisEnv());
+    expect(await caio.exited).toBe(2);
+    expect(caio.output()).toMatch(/--leads must be .*1 (to|and) 10000/);
+  });
+
+  it('an invalid config file stops the process with exit code 2 and a message naming the file and field', async () => {
+    const config = writeTempConfig({ safety: { max_daily_sends: 'ten' } });
+    const caio = spawnCaio(['--role', 'worker'], { ...sharedRedisEnv(), CAIO_CONFIG: config.file });
+    expect(await caio.exited).toBe(2);
+    expect(caio.output()).toContain(`invalid config in ${config.file}: field "safety.max_daily_sends"`);
+    config.cleanup();
+  });
+
+  it('an unknown config field is an error, so a typo never passes silently', async () => {
+    const config = writeTempConfig({ safety: { shadow_mdoe: false } });
+    const caio = spawnCaio(['status'], { ...sharedRedisEnv(), CAIO_CONFIG: config.file });
+    expect(await caio.exited).toBe(2);
+    expect(caio.output()).toContain('unknown field "safety.shadow_mdoe"');
+    config.cleanup();
+  });
+
+  it('an invalid environment value names the variable', async () => {
+    const caio = spawnCaio(['status'], { ...sharedRedisEnv(), CAIO_PROVIDERS: 'production' });
+    expect(await caio.exited).toBe(2);
+    expect(caio.output()).toContain('field "CAIO_PROVIDERS"');
+  });
+
+  it('stop, status and resume work from the terminal against a shared Redis', async () => {
+    const env = sharedRedisEnv();
+    const stop = spawnCaio(['stop', '--reason', 'maintenance'], env);
+    expect(await stop.exited).toBe(0);
+    const status = spawnCaio(['status'], env);
+    expect(await status.exited).toBe(0);
+    expect(status.output()).toMatch(/emergency stop: ON \(flag\) by cli:\S+: maintenance/);
+    const resume = spawnCaio(['resume'], env);
+    expect(await resume.exited).toBe(0);
+    const after = spawnCaio(['status'], env);
+    await after.exited;
+    expect(after.output()).toContain('emergency stop: off');
+    const audit = spawnCaio(['audit'], env);
+    await audit.exited;
+    const actions = audit.output().trim().split('\n').map((l) => (JSON.parse(l) as { action: string }).action);
+    expect(actions).toEqual(['stop', 'resume']);
+  });
+});
