@@ -55,8 +55,14 @@ if redis.call('SADD', KEYS[2], ARGV[1]) == 1 then
 end
 return 0`;
 
-// Recomputes the run status from its counters; stopped/failed/completed are sticky here.
+// Optionally marks a lead terminal (ARGV[2]), then recomputes the run status from its counters;
+// stopped/failed/completed are sticky here. One script, so a lead's end costs one round trip.
 const REFRESH_STATUS = `
+if ARGV[2] ~= '' then
+  redis.call('SADD', KEYS[2], ARGV[2])
+  redis.call('SREM', KEYS[3], ARGV[2])
+  redis.call('SREM', KEYS[4], ARGV[2])
+end
 local status = redis.call('HGET', KEYS[1], 'status')
 if not status or status == 'stopped' or status == 'failed' or status == 'completed' then return status end
 local total = redis.call('HGET', KEYS[1], 'total')
@@ -91,7 +97,8 @@ export interface Store {
   /** Saves only when no lead with this ref exists yet (scrape retries must not reset progress). */
   createLead(lead: Lead): Promise<boolean>;
   getLead(ref: string): Promise<Lead | null>;
-  updateLead(ref: string, patch: Partial<Lead>): Promise<Lead>;
+  /** Merges a patch into the lead; pass the lead just read to save a round trip. */
+  updateLead(ref: string, patch: Partial<Lead>, current?: Lead): Promise<Lead>;
   runLeadRefs(runId: string): Promise<string[]>;
 }
 
@@ -147,7 +154,7 @@ export function createStore(redis: Redis, keys: Keys): Store {
       await redis.hset(keys.run(runId), fields);
     },
     async refreshRunStatus(runId) {
-      const status = await refreshScript([keys.run(runId), terminalKey(runId), awaitingKey(runId)], [new Date().toISOString()]);
+      const status = await refreshScript([keys.run(runId), terminalKey(runId), awaitingKey(runId), heldKey(runId)], [new Date().toISOString(), '']);
       return (status as RunStatus | null) ?? null;
     },
     async stageIn(runId, stage, member, count = 1) {
@@ -159,8 +166,7 @@ export function createStore(redis: Redis, keys: Keys): Store {
       return added === 1;
     },
     async markTerminal(runId, ref) {
-      await redis.multi().sadd(terminalKey(runId), ref).srem(awaitingKey(runId), ref).srem(heldKey(runId), ref).exec();
-      await store.refreshRunStatus(runId);
+      await refreshScript([keys.run(runId), terminalKey(runId), awaitingKey(runId), heldKey(runId)], [new Date().toISOString(), ref]);
     },
     async setAwaiting(runId, ref, awaiting) {
       if (awaiting) await redis.sadd(awaitingKey(runId), ref);
@@ -183,8 +189,8 @@ export function createStore(redis: Redis, keys: Keys): Store {
       const raw = await redis.get(keys.lead(ref));
       return raw ? (JSON.parse(raw) as Lead) : null;
     },
-    async updateLead(ref, patch) {
-      const current = await store.getLead(ref);
+    async updateLead(ref, patch, known) {
+      const current = known ?? (await store.getLead(ref));
       if (!current) throw new Error(`lead ${ref} not found`);
       const next: Lead = { ...current, ...patch, updated_at: new Date().toISOString() };
       // A retried job (after a crash) must never move a lead back to an earlier state.

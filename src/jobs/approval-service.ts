@@ -12,16 +12,16 @@ export function createApprovalService(deps: Pick<PipelineDeps, 'approvals' | 'st
     if (approval.status === 'pending') return;
     const lead = await store.getLead(approval.leadRef);
     if (!lead) return;
-    await store.setAwaiting(lead.runId, lead.ref, false);
+    const wasWaiting = lead.state === 'awaiting_approval';
     if (approval.status === 'rejected') {
-      await store.updateLead(lead.ref, { state: 'rejected' });
+      await store.updateLead(lead.ref, { state: 'rejected' }, lead);
       await finishLead(deps, lead.runId, lead.ref, 'approve', 'dropped');
       return;
     }
-    await store.updateLead(lead.ref, { state: 'approved' });
+    await store.updateLead(lead.ref, { state: 'approved' }, lead);
     await queues.addLeadJob('send', { runId: lead.runId, ref: lead.ref });
     await store.stageOut(lead.runId, 'approve', lead.ref, 'out');
-    await store.refreshRunStatus(lead.runId);
+    if (wasWaiting) await store.setAwaiting(lead.runId, lead.ref, false);
     await deps.notifier.runUpdated(lead.runId);
   }
 

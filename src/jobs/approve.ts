@@ -22,7 +22,7 @@ export function createApproveProcessor(deps: PipelineDeps, service: ApprovalServ
         if (!result.ok && result.reason === 'already_decided') await service.applyDecision(result.approval);
         return;
       }
-      await deps.store.updateLead(lead.ref, { state: 'awaiting_approval' });
+      await deps.store.updateLead(lead.ref, { state: 'awaiting_approval' }, lead);
       await deps.store.setAwaiting(lead.runId, lead.ref, true);
       if (created) await deps.notifier.approvalRequested(approval, lead);
       await deps.notifier.runUpdated(lead.runId);

@@ -12,7 +12,7 @@ export function createCraftProcessor(deps: PipelineDeps) {
     await runLeadStage('craft', job, deps, async () => {
       if (!lead.icp) throw new UnrecoverableError(`lead ${lead.ref} reached craft without a score`);
       const draft = craftEmail(lead, lead.icp);
-      await deps.store.updateLead(lead.ref, { email_draft: draft, cadence: buildCadence(), state: 'crafted' });
+      await deps.store.updateLead(lead.ref, { email_draft: draft, cadence: buildCadence(), state: 'crafted' }, lead);
       await deps.queues.addLeadJob('approve', job.data);
       await deps.store.stageOut(lead.runId, 'craft', lead.ref, 'out');
     });

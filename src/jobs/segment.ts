@@ -11,10 +11,10 @@ export function createSegmentProcessor(deps: PipelineDeps) {
     await runLeadStage('segment', job, deps, async () => {
       const icp = scoreLead(lead, deps.config.icp);
       if (icp.tier === 'disqualified') {
-        await deps.store.updateLead(lead.ref, { icp, state: 'disqualified' });
+        await deps.store.updateLead(lead.ref, { icp, state: 'disqualified' }, lead);
         return finishLead(deps, lead.runId, lead.ref, 'segment', 'dropped');
       }
-      await deps.store.updateLead(lead.ref, { icp, state: 'segmented' });
+      await deps.store.updateLead(lead.ref, { icp, state: 'segmented' }, lead);
       await deps.queues.addLeadJob('craft', job.data);
       await deps.store.stageOut(lead.runId, 'segment', lead.ref, 'out');
     });

@@ -44,7 +44,7 @@ export async function runLeadStage(
 
 /** Parks the job while the emergency stop is on: no outbound call may be made. */
 export async function waitWhileStopped(job: Job, token: string | undefined, deps: PipelineDeps): Promise<void> {
-  const stop = await deps.emergency.state();
+  const stop = await deps.emergency.recentState();
   if (stop.stopped) await park(job, token, Date.now() + STOPPED_RECHECK_MS);
 }
 

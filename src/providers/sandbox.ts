@@ -1,6 +1,7 @@
 import type { Redis } from 'ioredis';
 import type { Config } from '../core/config.ts';
 import type { Keys } from '../core/keys.ts';
+import { defineScript } from '../core/lua.ts';
 import type { Logger } from '../core/logger.ts';
 import type { Lead } from '../core/types.ts';
 import { parsePerson } from './person-schema.ts';
@@ -23,6 +24,8 @@ export interface SandboxDeps {
 export function createSandboxProviders(deps: SandboxDeps): Providers {
   const { redis, keys, config, logger } = deps;
   const timers = new Set<NodeJS.Timeout>();
+  // One atomic step, so a crash can never leave the key recorded without the email.
+  const recordSend = defineScript(redis, `if redis.call('HSETNX', KEYS[1], ARGV[1], '1') == 1 then redis.call('RPUSH', KEYS[2], ARGV[2]) end return 1`);
 
   return {
     kind: 'sandbox',
@@ -76,8 +79,7 @@ export function createSandboxProviders(deps: SandboxDeps): Providers {
     instantly: {
       async addLead(email) {
         // Records what it was asked to send, once per idempotency key, like skip_if_in_campaign.
-        const first = await redis.hsetnx(keys.sandboxInstantlyKeys, email.idempotencyKey, new Date().toISOString());
-        if (first === 1) await redis.rpush(keys.sandboxInstantly, JSON.stringify({ ...email, at: new Date().toISOString() }));
+        await recordSend([keys.sandboxInstantlyKeys, keys.sandboxInstantly], [email.idempotencyKey, JSON.stringify({ ...email, at: new Date().toISOString() })]);
         return { providerRef: `sandbox-${email.idempotencyKey}` };
       },
     },
