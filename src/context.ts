@@ -15,11 +15,14 @@ import { createLogNotifier, type Notifier } from './jobs/notifier.ts';
 import { createQueues } from './jobs/queues.ts';
 import { createSandboxProviders } from './providers/sandbox.ts';
 import type { Providers } from './providers/types.ts';
+import { createWebhookQueue, type WebhookQueue } from './webhooks/queue.ts';
 
 export interface AppContext extends PipelineDeps {
   approvalService: ReturnType<typeof createApprovalService>;
   resumeClay: ReturnType<typeof createClayResume>;
   metrics: Metrics;
+  /** The queue between the webhook routes and the webhook worker (src/webhooks). */
+  webhookQueue: WebhookQueue;
   /** Closes queues and providers (not the Redis connection, which the caller owns). */
   close(): Promise<void>;
 }
@@ -58,14 +61,17 @@ export function createContext(options: ContextOptions): AppContext {
           deliverClayCallback: (payload) => (payload.lead_id ? resumeClay({ ...payload, lead_id: payload.lead_id }) : Promise.resolve('unknown_lead')),
         });
   const deps: PipelineDeps = { ...base, providers };
+  const webhookQueue = createWebhookQueue(redis, keys.prefix, config.pipeline);
   return {
     ...deps,
     approvalService: createApprovalService(deps),
     metrics: options.metrics ?? createMetrics(),
     resumeClay,
+    webhookQueue,
     async close() {
       await providers.close();
       await queues.close();
+      await webhookQueue.close();
     },
   };
 }

@@ -1,5 +1,21 @@
 import type { AppContext } from './context.ts';
+import type { Keys } from './core/keys.ts';
 import { STAGES } from './core/types.ts';
+import type { BreakerState } from './jobs/notifier.ts';
+
+/** Providers whose circuit breakers /healthz and /metrics report. */
+export const BREAKER_PROVIDERS = ['apollo', 'clay', 'bettercontact', 'instantly', 'ghl', 'heyreach'] as const;
+
+/** The caio_breaker_state gauge value of each state. */
+export const BREAKER_GAUGE: Record<BreakerState, number> = { closed: 0, half_open: 1, open: 2 };
+
+/** Breaker states as every process sees them (the breaker keeps its state in Redis). */
+export async function readBreakerStates(ctx: { redis: AppContext['redis']; keys: Keys }): Promise<Record<string, BreakerState>> {
+  const states = await Promise.all(
+    BREAKER_PROVIDERS.map(async (provider) => [provider, ((await ctx.redis.hget(ctx.keys.breaker(provider), 'state')) as BreakerState | null) ?? 'closed'] as const),
+  );
+  return Object.fromEntries(states);
+}
 
 export interface Health {
   ok: boolean;
@@ -7,21 +23,38 @@ export interface Health {
   emergency: { stopped: boolean; source: string | null; by: string | null; reason: string | null };
   queues: Record<string, Record<string, number>>;
   sends_today: { day: string; count: number; cap: number } | null;
+  breakers: Record<string, BreakerState>;
 }
 
 const PING_TIMEOUT_MS = 1_000;
 
+/** Breaker states are reported when the caller passes the keys (callers without them still work). */
+type HealthDeps = Pick<AppContext, 'redis' | 'emergency' | 'queues' | 'gate'> & { keys?: Keys };
+
 /** Everything /healthz and `caio status` report; Redis down is reported, never thrown. */
-export async function checkHealth(ctx: Pick<AppContext, 'redis' | 'emergency' | 'queues' | 'gate'>): Promise<Health> {
+export async function checkHealth(ctx: HealthDeps): Promise<Health> {
+  const down: Health = { ok: false, redis: 'down', emergency: { stopped: false, source: null, by: null, reason: null }, queues: {}, sends_today: null, breakers: {} };
+  // The shared client queues commands while disconnected (maxRetriesPerRequest null), so every
+  // Redis call here is raced against a timeout: /healthz answers 503, it never hangs.
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = (ms: number) => new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error('redis timeout')), ms)));
   try {
-    await Promise.race([ctx.redis.ping(), new Promise((_, reject) => setTimeout(() => reject(new Error('ping timeout')), PING_TIMEOUT_MS))]);
+    await Promise.race([ctx.redis.ping(), timeout(PING_TIMEOUT_MS)]);
+    clearTimeout(timer);
+    return await Promise.race([report(ctx), timeout(PING_TIMEOUT_MS * 2)]);
   } catch {
-    return { ok: false, redis: 'down', emergency: { stopped: false, source: null, by: null, reason: null }, queues: {}, sends_today: null };
+    return down;
+  } finally {
+    clearTimeout(timer);
   }
-  const [emergency, depths, sends] = await Promise.all([
+}
+
+async function report(ctx: HealthDeps): Promise<Health> {
+  const [emergency, depths, sends, breakers] = await Promise.all([
     ctx.emergency.state(),
     Promise.all(STAGES.map(async (stage) => [stage, await ctx.queues.byStage[stage].getJobCounts('waiting', 'active', 'delayed', 'failed', 'completed')] as const)),
     ctx.gate.sendsToday(),
+    ctx.keys ? readBreakerStates({ redis: ctx.redis, keys: ctx.keys }) : Promise.resolve({}),
   ]);
   return {
     ok: true,
@@ -29,5 +62,6 @@ export async function checkHealth(ctx: Pick<AppContext, 'redis' | 'emergency' | 
     emergency: { stopped: emergency.stopped, source: emergency.source, by: emergency.by, reason: emergency.reason },
     queues: Object.fromEntries(depths),
     sends_today: sends,
+    breakers,
   };
 }

@@ -7,6 +7,7 @@ import { RedisUnavailableError } from './core/redis.ts';
 import { createContext } from './context.ts';
 import { RunRequestError } from './jobs/runs.ts';
 import { startPipelineWorkers, type PipelineWorkers } from './jobs/workers.ts';
+import { startWebhookWorker, type WebhookWorker } from './webhooks/worker.ts';
 import { openRedis } from './runtime.ts';
 import { createHttpApp, listen } from './server.ts';
 
@@ -19,9 +20,13 @@ export async function startService(role: Role): Promise<void> {
   const handle = await openRedis(config, logger);
   const ctx = createContext({ config, logger, redis: handle.redis });
   let workers: PipelineWorkers | null = null;
+  let webhookWorker: WebhookWorker | null = null;
   let server: Server | null = null;
   if (config.env.EMERGENCY_STOP) logger.warn('EMERGENCY_STOP is set: this process makes no outbound call');
-  if (role === 'worker' || role === 'all') workers = startPipelineWorkers(ctx);
+  if (role === 'worker' || role === 'all') {
+    workers = startPipelineWorkers(ctx);
+    webhookWorker = startWebhookWorker(ctx);
+  }
   if (role === 'web' || role === 'all') {
     server = await listen(createHttpApp(ctx), config.env.PORT);
     logger.info({ port: config.env.PORT }, 'http server listening');
@@ -38,6 +43,7 @@ export async function startService(role: Role): Promise<void> {
     logger.info({ signal }, 'shutting down: finishing in-flight jobs');
     await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
     await workers?.close();
+    await webhookWorker?.close();
     await ctx.close();
     await handle.close();
     logger.info('shutdown complete');

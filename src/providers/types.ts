@@ -41,6 +41,27 @@ export interface ClayCallback {
 /** Clay: the row is posted now and the result arrives later through the callback route. */
 export interface ClayEnricher {
   submit(lead: Lead): Promise<void>;
+  /**
+   * Posts a website visitor as a row with `visitor_id` and `source=caio_visitor`; the table's
+   * callback carries the visitor_id back to /webhooks/clay (visitor branch). Optional: without it
+   * the webhook worker uses RB2B's own fields as the enrichment.
+   */
+  submitVisitor?(row: ClayVisitorRow): Promise<void>;
+}
+
+/** A website visitor row for Clay (issue 5). */
+export interface ClayVisitorRow {
+  visitor_id: string;
+  source: 'caio_visitor';
+  email: string | null;
+  first_name: string | null;
+  last_name: string | null;
+  title: string | null;
+  company_name: string | null;
+  company_domain: string | null;
+  linkedin_url: string | null;
+  industry: string | null;
+  employee_count: number | null;
 }
 
 export type BetterContactPoll =

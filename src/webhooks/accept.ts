@@ -1,0 +1,59 @@
+import { createHash } from 'node:crypto';
+import type { Redis } from 'ioredis';
+import type { WebhookKeys } from './keys.ts';
+import type { WebhookJob, WebhookQueue } from './queue.ts';
+
+export type AcceptResult = 'accepted' | 'duplicate';
+
+/** Raised when Redis does not answer in time; the route answers 503 so the sender retries. */
+export class QueueUnavailableError extends Error {
+  readonly code = 'QUEUE_UNAVAILABLE';
+  constructor(cause: unknown) {
+    super('the event queue is unavailable', { cause });
+    this.name = 'QueueUnavailableError';
+  }
+}
+
+export function sha256(text: string): string {
+  return createHash('sha256').update(text, 'utf8').digest('hex');
+}
+
+/** An id for a body without one: the same JSON body always hashes the same. */
+export function bodyHash(body: unknown): string {
+  return sha256(JSON.stringify(body)).slice(0, 40);
+}
+
+const SAFE_ID = /^[A-Za-z0-9_-]{1,150}$/;
+
+/** Job ids must not contain `:` or be only digits (BullMQ); anything else is hashed. */
+export function jobIdFor(route: string, eventId: string): string {
+  return `${route}-${SAFE_ID.test(eventId) ? eventId : sha256(eventId).slice(0, 40)}`;
+}
+
+function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer from Redis within ${ms} ms`)), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
+/**
+ * Accepts an event exactly once: a marker per (route, event id) says whether it was seen, and the
+ * job id makes the enqueue itself idempotent. The job is added even for a "duplicate", so an
+ * earlier delivery whose enqueue failed after its marker was written is never lost.
+ */
+export function createAcceptor(deps: { redis: Redis; keys: WebhookKeys; queue: WebhookQueue; ttlSeconds: number; timeoutMs?: number }) {
+  const timeoutMs = deps.timeoutMs ?? 3_000;
+  return async (route: string, eventId: string, job: WebhookJob): Promise<AcceptResult> => {
+    try {
+      const fresh = await withTimeout(deps.redis.set(deps.keys.seen(route, sha256(eventId).slice(0, 40)), '1', 'EX', deps.ttlSeconds, 'NX'), timeoutMs);
+      await withTimeout(deps.queue.add(job, jobIdFor(route, eventId)), timeoutMs);
+      return fresh === 'OK' ? 'accepted' : 'duplicate';
+    } catch (err) {
+      throw new QueueUnavailableError(err);
+    }
+  };
+}
+
+export type Acceptor = ReturnType<typeof createAcceptor>;

@@ -1,0 +1,31 @@
+import type { Request, Response } from 'express';
+import type { AppContext } from '../context.ts';
+import { STAGES } from '../core/types.ts';
+import { BREAKER_GAUGE, readBreakerStates } from '../health.ts';
+import { WEBHOOK_QUEUE } from './queue.ts';
+
+const STATES = ['waiting', 'active', 'delayed', 'failed', 'completed', 'prioritized'] as const;
+const SAMPLE_TIMEOUT_MS = 1_000;
+
+/**
+ * GET /metrics: Prometheus text. Queue depths and breaker states are sampled at scrape time;
+ * when Redis does not answer quickly the counters are still served with the last samples.
+ */
+export function createMetricsHandler(ctx: Pick<AppContext, 'metrics' | 'queues' | 'webhookQueue' | 'redis' | 'keys' | 'logger'>) {
+  async function sample(): Promise<void> {
+    const queues = [...STAGES.map((stage) => [stage, ctx.queues.byStage[stage]] as const), [WEBHOOK_QUEUE, ctx.webhookQueue.queue] as const];
+    const [depths, breakers] = await Promise.all([
+      Promise.all(queues.map(async ([name, queue]) => [name, await queue.getJobCounts(...STATES)] as const)),
+      readBreakerStates(ctx),
+    ]);
+    for (const [stage, counts] of depths) for (const state of STATES) ctx.metrics.jobs.set({ stage, state }, counts[state] ?? 0);
+    for (const [provider, state] of Object.entries(breakers)) ctx.metrics.breakerState.set({ provider }, BREAKER_GAUGE[state]);
+  }
+  return async (_req: Request, res: Response): Promise<void> => {
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([sample(), new Promise((_, reject) => (timer = setTimeout(() => reject(new Error('sample timeout')), SAMPLE_TIMEOUT_MS)))])
+      .catch((err: unknown) => ctx.logger.warn({ err }, 'metrics: queue sampling failed'))
+      .finally(() => clearTimeout(timer));
+    res.type(ctx.metrics.registry.contentType).send(await ctx.metrics.registry.metrics());
+  };
+}

@@ -1,0 +1,39 @@
+import { Queue } from 'bullmq';
+import type { Redis } from 'ioredis';
+import type { PipelineConfig } from '../core/config.ts';
+import { bullPrefix, defaultJobOptions } from '../jobs/queues.ts';
+import type { ClayPipelinePayload, ClayVisitorPayload } from './clay-schema.ts';
+import type { InstantlyEvent } from './instantly-schema.ts';
+import type { Rb2bVisit } from './rb2b-schema.ts';
+
+export const WEBHOOK_QUEUE = 'webhooks';
+
+/** Every job the webhook worker runs; `reqId` ties the worker's log lines to the request. */
+export type WebhookJob =
+  | { name: 'clay-pipeline'; data: { reqId: string; payload: ClayPipelinePayload } }
+  | { name: 'clay-visitor'; data: { reqId: string; payload: ClayVisitorPayload } }
+  | { name: 'rb2b-visit'; data: { reqId: string; visit: Rb2bVisit } }
+  | { name: 'instantly-event'; data: { reqId: string; event: InstantlyEvent } };
+
+export type WebhookJobName = WebhookJob['name'];
+
+export interface WebhookQueue {
+  queue: Queue;
+  /** Adds a job once per id (BullMQ ignores a second add with the same id). */
+  add(job: WebhookJob, jobId: string, options?: { delayMs?: number }): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** The queue between the webhook routes (which answer at once) and the webhook worker. */
+export function createWebhookQueue(connection: Redis, prefix: string, pipeline: PipelineConfig): WebhookQueue {
+  const queue = new Queue(WEBHOOK_QUEUE, { connection, prefix: bullPrefix(prefix), defaultJobOptions: defaultJobOptions(pipeline) });
+  return {
+    queue,
+    async add(job, jobId, options = {}) {
+      await queue.add(job.name, job.data, { jobId, ...(options.delayMs ? { delay: options.delayMs } : {}) });
+    },
+    async close() {
+      await queue.close();
+    },
+  };
+}

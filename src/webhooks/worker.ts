@@ -1,0 +1,48 @@
+import { Worker, type Job } from 'bullmq';
+import type { AppContext } from '../context.ts';
+import { bullPrefix } from '../jobs/queues.ts';
+import { createWebhookKeys } from './keys.ts';
+import { createClayPipelineProcessor } from './processors/clay-pipeline.ts';
+import { createClayVisitorProcessor } from './processors/clay-visitor.ts';
+import type { WorkerDeps } from './processors/deps.ts';
+import { createInstantlyEventProcessor } from './processors/instantly-event.ts';
+import { createRb2bVisitProcessor } from './processors/rb2b-visit.ts';
+import { WEBHOOK_QUEUE, type WebhookJobName } from './queue.ts';
+import { createVisitorStore } from './visitor-store.ts';
+
+export interface WebhookWorker {
+  worker: Worker;
+  /** Lets in-flight jobs finish, then closes. */
+  close(): Promise<void>;
+}
+
+/**
+ * Starts the worker that does what the webhook routes queued. Runs with the pipeline workers
+ * (role `worker` or `all`); any number of processes may run it against one Redis.
+ */
+export function startWebhookWorker(ctx: AppContext, options: { concurrency?: number } = {}): WebhookWorker {
+  const deps: WorkerDeps = { ctx, keys: createWebhookKeys(ctx.keys.prefix), visitors: createVisitorStore(ctx.redis, createWebhookKeys(ctx.keys.prefix)) };
+  const processors: Record<WebhookJobName, (job: Job, token?: string) => Promise<unknown>> = {
+    'clay-pipeline': createClayPipelineProcessor(deps),
+    'clay-visitor': createClayVisitorProcessor(deps),
+    'rb2b-visit': createRb2bVisitProcessor(deps),
+    'instantly-event': createInstantlyEventProcessor(deps),
+  };
+  const worker = new Worker(
+    WEBHOOK_QUEUE,
+    async (job, token) => {
+      const processor = processors[job.name as WebhookJobName];
+      if (!processor) throw new Error(`unknown webhook job ${job.name}`);
+      return processor(job, token);
+    },
+    { connection: ctx.redis, prefix: bullPrefix(ctx.keys.prefix), concurrency: options.concurrency ?? ctx.config.webhooks.worker_concurrency },
+  );
+  worker.on('error', (err) => ctx.logger.error({ err }, 'webhook worker error'));
+  worker.on('failed', (job, err) => ctx.logger.warn({ err, job: job?.id, kind: job?.name, attempts: job?.attemptsMade }, 'webhook job failed'));
+  return {
+    worker,
+    async close() {
+      await worker.close();
+    },
+  };
+}
