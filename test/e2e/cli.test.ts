@@ -80,3 +80,20 @@ describe('caio CLI', () => {
     expect(actions).toEqual(['stop', 'resume']);
   });
 });
+
+describe('service roles', () => {
+  it.each(['SIGTERM', 'SIGINT'] as const)('a worker shuts down cleanly on %s and exits 0', async (signal) => {
+    const caio = spawnCaio(['--role', 'worker'], { ...sharedRedisEnv(), LOG_LEVEL: 'info' });
+    const deadline = Date.now() + 15_000;
+    while (!caio.output().includes('caio started') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    expect(caio.output()).toContain('caio started');
+    expect(await caio.stop(signal)).toBe(0);
+    expect(caio.output()).toContain('shutdown complete');
+  });
+
+  it('an unknown role is refused with exit code 2', async () => {
+    const caio = spawnCaio(['--role', 'boss'], sharedRedisEnv());
+    expect(await caio.exited).toBe(2);
+    expect(caio.output()).toContain('--role must be web, worker or all');
+  });
+});

@@ -40,3 +40,26 @@ describe('pipeline on a real Redis', () => {
     expect(tiers).toEqual(new Set(['apollo', 'clay', 'bettercontact', 'unenriched']));
   });
 });
+
+describe('sandbox data', () => {
+  it.each(['competitor_gong', 'event_saastr'] as const)('no lead shape of source %s crashes a stage', async (source) => {
+    harness = await createHarness(`shapes-${source}`);
+    harness.startWorkers();
+    const { runId } = await startRun(harness.ctx, { source, limit: 200, startedBy: 'test' });
+    const run = await harness.waitForRun(runId, ['completed', 'failed'], 60_000);
+    expect(run.status).toBe('completed');
+    for (const stage of STAGES) expect(run.stages[stage].errors, stage).toBe(0);
+    const refs = await harness.ctx.store.runLeadRefs(runId);
+    const leads = await Promise.all(refs.map((r) => harness!.ctx.store.getLead(r)));
+    // The messy cases are really there.
+    expect(leads.some((l) => l?.title === null)).toBe(true);
+    expect(leads.some((l) => l?.industry === null)).toBe(true);
+    expect(leads.some((l) => l?.employee_count === null)).toBe(true);
+    expect(leads.some((l) => l?.first_name === null)).toBe(true);
+    expect(leads.some((l) => /[^\x00-\x7F]/.test(`${l?.first_name}${l?.last_name}`))).toBe(true);
+    for (const lead of leads.filter((l) => l?.email_draft)) {
+      expect(lead?.email_draft?.body).not.toMatch(/Hi ,|\{\{|undefined|null/);
+      expect(lead?.cadence?.filter((s) => s.channel === 'email').map((s) => s.day)).toEqual([1, 5, 10, 17, 21]);
+    }
+  });
+});
