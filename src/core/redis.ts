@@ -103,7 +103,7 @@ export async function waitForRedis(url: string, timeoutMs: number): Promise<void
       return;
     } catch (err) {
       probe.disconnect();
-      if (Date.now() > deadline) throw new Error(`Redis at ${url} did not answer within ${timeoutMs} ms: ${(err as Error).message}`);
+      if (Date.now() > deadline) throw new Error(`Redis at ${url} did not answer within ${timeoutMs} ms: ${(err as Error).message}`, { cause: err });
       await new Promise((r) => setTimeout(r, 50));
     }
   }

@@ -56,7 +56,7 @@ describe('sandbox data', () => {
     expect(leads.some((l) => l?.industry === null)).toBe(true);
     expect(leads.some((l) => l?.employee_count === null)).toBe(true);
     expect(leads.some((l) => l?.first_name === null)).toBe(true);
-    expect(leads.some((l) => /[^\x00-\x7F]/.test(`${l?.first_name}${l?.last_name}`))).toBe(true);
+    expect(leads.some((l) => /[^ -~]/.test(`${l?.first_name}${l?.last_name}`))).toBe(true);
     for (const lead of leads.filter((l) => l?.email_draft)) {
       expect(lead?.email_draft?.body).not.toMatch(/Hi ,|\{\{|undefined|null/);
       expect(lead?.cadence?.filter((s) => s.channel === 'email').map((s) => s.day)).toEqual([1, 5, 10, 17, 21]);
