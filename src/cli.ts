@@ -4,6 +4,8 @@ import { loadConfig, type Config } from './core/config.ts';
 import { createLogger, type Logger } from './core/logger.ts';
 import type { Run, StageStats } from './core/store.ts';
 import { STAGES, type Stage } from './core/types.ts';
+import { formatCreditUsage, getCreditUsage } from './providers/credits.ts';
+import { assertLiveConfig, createLiveProviders } from './providers/live.ts';
 import { createContext, type AppContext } from './context.ts';
 import { resumeEverything, stopEverything } from './jobs/control.ts';
 import { RunRequestError, startRun } from './jobs/runs.ts';
@@ -75,8 +77,9 @@ function settled(run: Run): boolean {
 }
 
 async function withContext<T>(config: Config, logger: Logger, fn: (ctx: AppContext, handle: RedisHandle) => Promise<T>): Promise<T> {
+  assertLiveConfig(config);
   const handle = await openRedis(config, logger);
-  const ctx = createContext({ config, logger, redis: handle.redis });
+  const ctx = createContext({ config, logger, redis: handle.redis, liveProviders: createLiveProviders });
   try {
     return await fn(ctx, handle);
   } finally {
@@ -135,6 +138,7 @@ async function commandStatus(out: Out): Promise<number> {
     out.log(`emergency stop: ${e.stopped ? `ON (${e.source}) by ${e.by ?? '?'}: ${e.reason ?? ''}` : 'off'}`);
     out.log(`safety: shadow_mode=${config.safety.shadow_mode} actually_send=${config.safety.actually_send} max_daily_sends=${config.safety.max_daily_sends} auto_approve=${config.safety.auto_approve}`);
     if (health.sends_today) out.log(`sends today (${health.sends_today.day}): ${health.sends_today.count}/${health.sends_today.cap}`);
+    for (const line of formatCreditUsage(await getCreditUsage(ctx))) out.log(`credits ${line}`);
     for (const [queue, counts] of Object.entries(health.queues)) out.log(`queue ${pad(queue, 8)} ${JSON.stringify(counts)}`);
     const runs = await ctx.store.listRuns(5);
     for (const run of runs) out.log(`${run.id}  ${pad(run.status, 17)} ${run.source}  leads=${run.total ?? '?'} by ${run.started_by}`);

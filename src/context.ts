@@ -34,7 +34,7 @@ export interface ContextOptions {
   notifier?: Notifier;
   metrics?: Metrics;
   /** Builds live providers; without it the sandbox providers are used. */
-  liveProviders?: (deps: Omit<PipelineDeps, 'providers'> & { resumeClay: ReturnType<typeof createClayResume> }) => Providers;
+  liveProviders?: (deps: Omit<PipelineDeps, 'providers'> & { resumeClay: ReturnType<typeof createClayResume>; metrics: Metrics }) => Providers;
 }
 
 /** The composition root: every dependency is built here once and passed down explicitly. */
@@ -49,10 +49,11 @@ export function createContext(options: ContextOptions): AppContext {
   const queues = createQueues(redis, keys.prefix, config.pipeline);
   const notifier = options.notifier ?? createLogNotifier(logger);
   const resumeClay = createClayResume({ redis, keys, queues, logger });
+  const metrics = options.metrics ?? createMetrics();
   const base = { config, logger, redis, keys, store, audit, emergency, gate, approvals, queues, notifier };
   const providers =
     config.env.CAIO_PROVIDERS === 'live' && options.liveProviders
-      ? options.liveProviders({ ...base, resumeClay })
+      ? options.liveProviders({ ...base, resumeClay, metrics })
       : createSandboxProviders({
           redis,
           keys,
@@ -65,7 +66,7 @@ export function createContext(options: ContextOptions): AppContext {
   return {
     ...deps,
     approvalService: createApprovalService(deps),
-    metrics: options.metrics ?? createMetrics(),
+    metrics,
     resumeClay,
     webhookQueue,
     async close() {

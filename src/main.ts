@@ -4,6 +4,7 @@ import { CLI_COMMANDS, runCli } from './cli.ts';
 import { ConfigError, loadConfig } from './core/config.ts';
 import { createLogger } from './core/logger.ts';
 import { RedisUnavailableError } from './core/redis.ts';
+import { assertLiveConfig, createLiveProviders } from './providers/live.ts';
 import { createContext } from './context.ts';
 import { RunRequestError } from './jobs/runs.ts';
 import { startPipelineWorkers, type PipelineWorkers } from './jobs/workers.ts';
@@ -16,9 +17,10 @@ export type Role = 'web' | 'worker' | 'all';
 /** Starts the service in a role (DESIGN §1) and shuts down gracefully on SIGTERM/SIGINT. */
 export async function startService(role: Role): Promise<void> {
   const config = loadConfig(process.env);
+  assertLiveConfig(config);
   const logger = createLogger(config.env.LOG_LEVEL);
   const handle = await openRedis(config, logger);
-  const ctx = createContext({ config, logger, redis: handle.redis });
+  const ctx = createContext({ config, logger, redis: handle.redis, liveProviders: createLiveProviders });
   let workers: PipelineWorkers | null = null;
   let webhookWorker: WebhookWorker | null = null;
   let server: Server | null = null;

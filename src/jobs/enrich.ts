@@ -4,6 +4,7 @@ import { parsePerson } from '../providers/person-schema.ts';
 import type { ClayCallback, EmailFound } from '../providers/types.ts';
 import type { PipelineDeps } from './deps.ts';
 import type { LeadJobData } from './queues.ts';
+import { parkOnDeferred } from './park-on-deferred.ts';
 import { finishLead, park, requireLead, runLeadStage, waitWhileStopped } from './stage-runner.ts';
 
 /** Where a lead's enrichment is between wake-ups; kept in the job's data so a crash loses nothing. */
@@ -65,7 +66,8 @@ export function createEnrichProcessor(deps: PipelineDeps) {
     // The wait marker goes first so a callback that beats our park still counts as on time.
     await redis.set(keys.clayWait(lead.ref), String(deadline), 'PX', config.pipeline.clay_timeout_ms + 60_000);
     const firstSubmit = await redis.set(keys.claySubmitted(lead.ref), '1', 'EX', 7 * 86_400, 'NX');
-    if (firstSubmit) await providers.clay.submit(lead);
+    // A failed submit (e.g. breaker open) clears the marker so the retry submits again.
+    if (firstSubmit) await providers.clay.submit(lead).catch(async (err: unknown) => { await redis.del(keys.claySubmitted(lead.ref)); throw err; });
     await job.updateData({ ...job.data, phase: 'clay_wait', deadline });
     return waitForClay(job, token, lead);
   }
@@ -119,7 +121,7 @@ export function createEnrichProcessor(deps: PipelineDeps) {
 
   return async (job: Job<EnrichJobData>, token?: string): Promise<void> => {
     const lead = await requireLead(deps, job.data.ref);
-    await runLeadStage('enrich', job, deps, async () => {
+    await runLeadStage('enrich', job, deps, () => parkOnDeferred(job, token, async () => {
       switch (job.data.phase ?? 'start') {
         case 'clay_wait':
           return waitForClay(job, token, lead);
@@ -135,6 +137,6 @@ export function createEnrichProcessor(deps: PipelineDeps) {
           return startClay(job, token, lead);
         }
       }
-    });
+    }));
   };
 }

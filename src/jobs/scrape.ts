@@ -1,8 +1,9 @@
 import type { Job } from 'bullmq';
+import { ProviderDeferredError } from '../core/http-client.ts';
 import type { Lead, Person } from '../core/types.ts';
 import type { PipelineDeps } from './deps.ts';
 import type { ScrapeJobData } from './queues.ts';
-import { waitWhileStopped } from './stage-runner.ts';
+import { park, waitWhileStopped } from './stage-runner.ts';
 
 const MAX_PAGE_SIZE = 100;
 /** Apollo stops at 500 pages; we stop there too. */
@@ -63,6 +64,8 @@ export function createScrapeProcessor(deps: PipelineDeps) {
       await store.refreshRunStatus(runId);
       await deps.notifier.runUpdated(runId);
     } catch (err) {
+      // Apollo's breaker is open or its limit is far off: wait for it without using an attempt.
+      if (err instanceof ProviderDeferredError) return park(job, token, err.retryAt);
       const final = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
       if (final) {
         await store.stageIn(runId, 'scrape', 'people', 1);

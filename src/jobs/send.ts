@@ -2,6 +2,7 @@ import { UnrecoverableError, type Job } from 'bullmq';
 import { contentHash } from '../core/approvals.ts';
 import type { PipelineDeps } from './deps.ts';
 import type { LeadJobData } from './queues.ts';
+import { parkOnDeferred } from './park-on-deferred.ts';
 import { finishLead, park, requireLead, runLeadStage, STOPPED_RECHECK_MS } from './stage-runner.ts';
 
 /** The pipeline sends the cadence's first email; later steps belong to the cadence scheduler. */
@@ -15,7 +16,7 @@ export function createSendProcessor(deps: PipelineDeps) {
   const { store, gate, approvals, providers, audit } = deps;
   return async (job: Job<LeadJobData>, token?: string): Promise<void> => {
     const lead = await requireLead(deps, job.data.ref);
-    await runLeadStage('send', job, deps, async () => {
+    await runLeadStage('send', job, deps, () => parkOnDeferred(job, token, async () => {
       const approval = await approvals.get(lead.ref);
       if (!approval || (approval.status !== 'approved' && approval.status !== 'edited')) {
         throw new UnrecoverableError(`lead ${lead.ref} reached send without an approval`);
@@ -74,6 +75,6 @@ export function createSendProcessor(deps: PipelineDeps) {
           return finishLead(deps, lead.runId, lead.ref, 'send', 'out');
         }
       }
-    });
+    }));
   };
 }

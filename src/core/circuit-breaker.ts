@@ -1,0 +1,152 @@
+import type { Redis } from 'ioredis';
+import type { BreakerState, Notifier } from '../jobs/notifier.ts';
+import { HttpStatusError, NoResponseError, ProviderDeferredError } from './http-client.ts';
+import type { Keys } from './keys.ts';
+import type { Logger } from './logger.ts';
+import { defineScript } from './lua.ts';
+import type { Metrics } from './metrics.ts';
+
+/** The provider's breaker is open (or its half-open probe is taken): park until `retryAt`. */
+export class BreakerOpenError extends ProviderDeferredError {
+  constructor(provider: string, retryAt: number) {
+    super('BREAKER_OPEN', provider, 'breaker', retryAt, `${provider} circuit breaker is open until ${new Date(retryAt).toISOString()}`);
+    this.name = 'BreakerOpenError';
+  }
+}
+
+export interface BreakerSettings {
+  /** Failures within `window_ms` that open the breaker. */
+  failures: number;
+  window_ms: number;
+  /** How long it stays open before one probe is let through. */
+  cooldown_ms: number;
+}
+
+// Shared preamble: the clock is Redis's, so every worker on every machine agrees on "now".
+const NOW = `local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)`;
+
+// KEYS: state hash, probe key. ARGV: probe ttl ms. Returns {decision, state, transition, retry_at}.
+const ACQUIRE = `${NOW}
+local state = redis.call('HGET', KEYS[1], 'state') or 'closed'
+if state == 'closed' then return {'allow', 'closed', '', 0} end
+if state == 'open' then
+  local open_until = tonumber(redis.call('HGET', KEYS[1], 'open_until') or '0')
+  if now < open_until then return {'deny', 'open', '', open_until} end
+  redis.call('HSET', KEYS[1], 'state', 'half_open')
+  redis.call('SET', KEYS[2], '1', 'PX', ARGV[1])
+  return {'probe', 'half_open', 'open>half_open', 0}
+end
+if redis.call('SET', KEYS[2], '1', 'NX', 'PX', ARGV[1]) then return {'probe', 'half_open', '', 0} end
+return {'deny', 'half_open', '', now + tonumber(ARGV[1])}`;
+
+// KEYS: state hash, probe key. Returns the transition made, or ''.
+const SUCCESS = `
+local state = redis.call('HGET', KEYS[1], 'state') or 'closed'
+if state == 'half_open' then
+  redis.call('HSET', KEYS[1], 'state', 'closed')
+  redis.call('HDEL', KEYS[1], 'open_until', 'fail_count', 'window_start')
+  redis.call('DEL', KEYS[2])
+  return 'half_open>closed'
+end
+return ''`;
+
+// KEYS: state hash, probe key. ARGV: threshold, window ms, cooldown ms, reason.
+const FAILURE = `${NOW}
+local state = redis.call('HGET', KEYS[1], 'state') or 'closed'
+if state == 'open' then return '' end
+if state == 'half_open' then
+  redis.call('HSET', KEYS[1], 'state', 'open', 'open_until', now + tonumber(ARGV[3]), 'reason', ARGV[4])
+  redis.call('DEL', KEYS[2])
+  return 'half_open>open'
+end
+local window_start = tonumber(redis.call('HGET', KEYS[1], 'window_start') or '0')
+if now - window_start > tonumber(ARGV[2]) then
+  redis.call('HSET', KEYS[1], 'window_start', now, 'fail_count', 0)
+end
+local count = redis.call('HINCRBY', KEYS[1], 'fail_count', 1)
+if count >= tonumber(ARGV[1]) then
+  redis.call('HSET', KEYS[1], 'state', 'open', 'open_until', now + tonumber(ARGV[3]), 'reason', ARGV[4])
+  redis.call('HDEL', KEYS[1], 'fail_count', 'window_start')
+  return 'closed>open'
+end
+return ''`;
+
+const GAUGE: Record<BreakerState, number> = { closed: 0, half_open: 1, open: 2 };
+
+/** Only an outage counts against a provider: no answer or a 5xx. A 4xx or a 429 means it is up. */
+export function isBreakerFailure(err: unknown): boolean {
+  return err instanceof NoResponseError || (err instanceof HttpStatusError && err.status >= 500);
+}
+
+function failureReason(err: unknown): string {
+  if (err instanceof HttpStatusError) return `HTTP ${err.status}`;
+  if (err instanceof NoResponseError) return 'no response';
+  return 'error';
+}
+
+export interface CircuitBreaker {
+  readonly provider: string;
+  /** Runs the call through the breaker; throws BreakerOpenError without calling when open. */
+  run<T>(call: () => Promise<T>): Promise<T>;
+  state(): Promise<BreakerState>;
+}
+
+export interface BreakerDeps {
+  redis: Redis;
+  keys: Keys;
+  logger: Logger;
+  notifier: Notifier;
+  metrics?: Pick<Metrics, 'breakerState'> | undefined;
+}
+
+/**
+ * One provider's breaker with its state in Redis, so every worker process sees the same state:
+ * closed → open after N failures in the window → half-open after the cooldown, where exactly one
+ * caller (SET NX) probes → closed on success, open again on failure. Each step is one Lua script, so
+ * each transition happens, and is reported, exactly once cluster-wide.
+ */
+export function createCircuitBreaker(deps: BreakerDeps, provider: string, settings: BreakerSettings, probeTtlMs: number): CircuitBreaker {
+  const acquire = defineScript(deps.redis, ACQUIRE);
+  const succeed = defineScript(deps.redis, SUCCESS);
+  const fail = defineScript(deps.redis, FAILURE);
+  const keys = [deps.keys.breaker(provider), deps.keys.breakerProbe(provider)];
+  const window = settings.window_ms;
+
+  async function report(transition: string, reason: string): Promise<void> {
+    if (transition === '') return;
+    const [from, to] = transition.split('>') as [BreakerState, BreakerState];
+    deps.metrics?.breakerState.set({ provider }, GAUGE[to]);
+    deps.logger.warn({ provider, from, to, reason }, 'circuit breaker transition');
+    await deps.notifier
+      .breakerTransition({ provider, from, to, at: new Date().toISOString(), reason })
+      .catch((err: unknown) => deps.logger.error({ err, provider }, 'breaker alert failed'));
+  }
+
+  return {
+    provider,
+    async run(call) {
+      const [decision, state, transition, retryAt] = (await acquire(keys, [probeTtlMs])) as [string, BreakerState, string, number];
+      deps.metrics?.breakerState.set({ provider }, GAUGE[state]);
+      await report(transition, `cooldown over after ${settings.cooldown_ms} ms: one probe call`);
+      if (decision === 'deny') throw new BreakerOpenError(provider, Number(retryAt));
+      try {
+        const result = await call();
+        await report((await succeed(keys, [])) as string, decision === 'probe' ? 'probe call succeeded' : 'call succeeded');
+        return result;
+      } catch (err) {
+        if (isBreakerFailure(err)) {
+          const why = decision === 'probe' ? `probe failed: ${failureReason(err)}` : `${settings.failures} failures in ${Math.round(window / 1000)} s: ${failureReason(err)}`;
+          await report((await fail(keys, [settings.failures, window, settings.cooldown_ms, why])) as string, why);
+        } else if (decision === 'probe') {
+          // The provider answered (a 4xx, a throttle): it is up, so the probe counts as a success.
+          await report((await succeed(keys, [])) as string, `probe answered: ${failureReason(err)}`);
+        }
+        throw err;
+      }
+    },
+    async state() {
+      return ((await deps.redis.hget(keys[0] as string, 'state')) as BreakerState | null) ?? 'closed';
+    },
+  };
+}

@@ -1,0 +1,75 @@
+import { z } from 'zod';
+import { HttpStatusError } from '../core/http-client.ts';
+import { joinUrl, type ProviderChannel, type ProviderDeps } from './provider-call.ts';
+import type { BetterContactClient } from './types.ts';
+
+/** A request id we hand out ourselves when the tier is skipped; polling it ends at once as a miss. */
+const SKIPPED = 'skipped';
+
+const submitSchema = z.object({ id: z.union([z.string().min(1), z.number()]) });
+
+const rowSchema = z.object({
+  enriched: z.boolean().nullish(),
+  contact_email_address: z.string().nullish(),
+  contact_email_address_status: z.string().nullish(),
+});
+
+/** 202 while not_started/processing; 200 once terminated (or on_hold: out of credits, resumes on top-up). */
+const pollSchema = z.object({
+  status: z.string(),
+  credits_consumed: z.number().nullish(),
+  data: z.array(rowSchema).nullish(),
+});
+
+/** Statuses worth sending: a catch-all is only kept when BetterContact judged it safe. */
+const USABLE = new Set(['deliverable', 'catch_all_safe']);
+
+/** BetterContact: asynchronous submit (not idempotent), then poll the request by id. */
+export function createBetterContact(deps: ProviderDeps, channel: ProviderChannel, apiKey: string): BetterContactClient {
+  const base = deps.config.env.BETTERCONTACT_BASE_URL;
+  const headers = { 'X-API-Key': apiKey };
+  return {
+    async submit(lead) {
+      // first_name and last_name are required; Apollo's search leaves last names obfuscated.
+      if (!lead.first_name || !lead.last_name) return { requestId: SKIPPED };
+      if (!(await deps.credits.reserve('bettercontact_lookups', 1))) return { requestId: SKIPPED };
+      const body = {
+        data: [
+          {
+            first_name: lead.first_name,
+            last_name: lead.last_name,
+            company: lead.company_name ?? undefined,
+            company_domain: lead.company_domain ?? undefined,
+            linkedin_url: lead.linkedin_url ?? undefined,
+            custom_fields: { lead_id: lead.ref },
+          },
+        ],
+        enrich_email_address: true,
+        enrich_phone_number: false,
+      };
+      const route = 'async';
+      const res = await channel.call({ route, method: 'POST', url: joinUrl(base, '/async'), headers, body, idempotent: false });
+      const parsed = await channel.parse(submitSchema, res.body, route);
+      return { requestId: parsed ? String(parsed.id) : SKIPPED };
+    },
+    async poll(requestId) {
+      if (requestId === SKIPPED) return { done: true, email: null, email_status: null, credits: 0 };
+      const route = 'async/{id}';
+      let res;
+      try {
+        res = await channel.call({ route, method: 'GET', url: joinUrl(base, `/async/${encodeURIComponent(requestId)}`), headers });
+      } catch (err) {
+        // 406: BetterContact does not know the id (expired or never created): nothing will come.
+        if (err instanceof HttpStatusError && err.status === 406) return { done: true, email: null, email_status: null, credits: 0 };
+        throw err;
+      }
+      const parsed = await channel.parse(pollSchema, res.body, route);
+      if (!parsed) return { done: true, email: null, email_status: null, credits: 0 };
+      if (res.status === 202 || parsed.status !== 'terminated') return { done: false };
+      const row = parsed.data?.[0];
+      const status = row?.contact_email_address_status ?? null;
+      const email = row?.contact_email_address?.trim() || null;
+      return { done: true, email: email && status && USABLE.has(status) ? email : null, email_status: status, credits: parsed.credits_consumed ?? 0 };
+    },
+  };
+}

@@ -1,0 +1,56 @@
+import { createHash } from 'node:crypto';
+import type { Lead } from '../core/types.ts';
+import type { ProviderChannel, ProviderDeps } from './provider-call.ts';
+import type { ClayEnricher } from './types.ts';
+
+/** Clay credits one pipeline row costs: the email, its validation and the company columns. */
+export function clayCostPerLead(costs: { email: number; validation: number; company: number }): number {
+  return costs.email + costs.validation + costs.company;
+}
+
+/**
+ * Clay: POST the lead as one row to the table's inbound webhook; the table's HTTP API column calls
+ * /webhooks/clay later, which resumes the lead through `resumeClay`. When the tier is skipped (budget
+ * spent, webhook full) we answer that callback ourselves with a miss, so the lead moves straight on
+ * to BetterContact instead of waiting out the timeout.
+ */
+export function createClay(deps: ProviderDeps, channel: ProviderChannel, webhookUrl: string, token: string | undefined): ClayEnricher {
+  const settings = deps.config.providers;
+  // The URL is a secret of sorts: count under a hash of it, so a new webhook starts a new count.
+  const webhookId = createHash('sha256').update(webhookUrl).digest('hex').slice(0, 16);
+  const countKey = deps.keys.clayWebhookCount(webhookId);
+  const warnAt = Math.ceil(settings.clay_webhook_limit * settings.clay_warn_ratio);
+
+  async function skip(lead: Lead, why: string): Promise<void> {
+    deps.logger.info({ provider: 'clay', lead: lead.ref, why }, 'clay tier skipped');
+    await deps.resumeClay({ source: 'caio_pipeline', lead_id: lead.ref, email: null, email_status: 'not_found' });
+  }
+
+  return {
+    async submit(lead) {
+      const used = Number((await deps.redis.get(countKey)) ?? 0);
+      if (used >= settings.clay_webhook_limit) return skip(lead, 'webhook_full');
+      if (!(await deps.credits.reserve('clay_credits', clayCostPerLead(settings.clay_costs)))) return skip(lead, 'budget');
+      const row = {
+        lead_id: lead.ref,
+        source: 'caio_pipeline',
+        first_name: lead.first_name,
+        last_name: lead.last_name,
+        title: lead.title,
+        company_name: lead.company_name,
+        company_domain: lead.company_domain,
+        linkedin_url: lead.linkedin_url,
+        industry: lead.industry,
+        employee_count: lead.employee_count,
+      };
+      // A duplicate row would cost credits twice and use up the webhook: no retry after a lost answer.
+      await channel.call({ route: 'webhook', method: 'POST', url: webhookUrl, headers: token ? { 'x-clay-webhook-auth': token } : {}, body: row, idempotent: false });
+      const count = await deps.redis.incr(countKey);
+      if (count >= warnAt && (await deps.redis.set(deps.keys.clayWebhookWarned(webhookId), '1', 'NX'))) {
+        await deps.notifier
+          .alert('WARNING', `Clay webhook has taken ${count} of its ${settings.clay_webhook_limit} lifetime submissions: create a new webhook and set CLAY_WORKBOOK_WEBHOOK_URL`, { used: count, limit: settings.clay_webhook_limit })
+          .catch((err: unknown) => deps.logger.error({ err }, 'alert failed'));
+      }
+    },
+  };
+}

@@ -1,0 +1,28 @@
+import { joinUrl, type ProviderChannel, type ProviderDeps } from './provider-call.ts';
+import type { LinkedInSteps } from './types.ts';
+
+/** HeyReach: adds one lead to the LinkedIn campaign (which must be ACTIVE). */
+export function createHeyReach(deps: ProviderDeps, channel: ProviderChannel, apiKey: string, campaignId: string): LinkedInSteps {
+  const base = deps.config.env.HEYREACH_BASE_URL;
+  return {
+    async addLeadToCampaign(lead) {
+      const body = {
+        campaignId: Number.isFinite(Number(campaignId)) ? Number(campaignId) : campaignId,
+        accountLeadPairs: [
+          {
+            lead: {
+              profileUrl: lead.linkedin_url,
+              firstName: lead.first_name ?? undefined,
+              lastName: lead.last_name ?? undefined,
+              companyName: lead.company_name ?? undefined,
+              position: lead.title ?? undefined,
+              emailAddress: lead.email ?? undefined,
+            },
+          },
+        ],
+      };
+      // Re-adding a profile already in the campaign is expected to be a no-op (unconfirmed in the docs).
+      await channel.call({ route: 'campaign/AddLeadsToCampaignV2', method: 'POST', url: joinUrl(base, '/campaign/AddLeadsToCampaignV2'), headers: { 'X-API-KEY': apiKey }, body, idempotent: true });
+    },
+  };
+}

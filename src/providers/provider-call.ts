@@ -1,0 +1,67 @@
+import type { Redis } from 'ioredis';
+import type { z } from 'zod';
+import { createCircuitBreaker, type CircuitBreaker } from '../core/circuit-breaker.ts';
+import type { Config } from '../core/config.ts';
+import type { HttpClient, HttpRequest, HttpResponse } from '../core/http-client.ts';
+import type { Keys } from '../core/keys.ts';
+import type { Logger } from '../core/logger.ts';
+import type { Metrics } from '../core/metrics.ts';
+import { createRateLimiter } from '../core/rate-limiter.ts';
+import type { ClayResume } from '../jobs/clay-resume.ts';
+import type { Notifier } from '../jobs/notifier.ts';
+import type { Credits } from './credits.ts';
+
+export type ProviderName = 'apollo' | 'clay' | 'bettercontact' | 'instantly' | 'ghl' | 'heyreach';
+export const PROVIDER_NAMES: readonly ProviderName[] = ['apollo', 'clay', 'bettercontact', 'instantly', 'ghl', 'heyreach'];
+
+/** What every live provider is built from (passed in by createLiveProviders). */
+export interface ProviderDeps {
+  config: Config;
+  logger: Logger;
+  redis: Redis;
+  keys: Keys;
+  notifier: Notifier;
+  metrics?: Pick<Metrics, 'breakerState'> | undefined;
+  resumeClay: ClayResume;
+  http: HttpClient;
+  credits: Credits;
+}
+
+export interface ProviderChannel {
+  readonly provider: ProviderName;
+  readonly breaker: CircuitBreaker;
+  /** One request through the provider's breaker, with every attempt taking a cluster-wide rate-limit slot. */
+  call(req: Omit<HttpRequest, 'provider' | 'beforeAttempt'>): Promise<HttpResponse>;
+  /** Validates a 2xx body; a mismatch is a WARNING alert and null (the caller treats it as a miss). */
+  parse<S extends z.ZodType>(schema: S, body: unknown, route: string): Promise<z.infer<S> | null>;
+}
+
+/** Breaker + limiter + shared HTTP client for one provider. */
+export function createProviderChannel(deps: ProviderDeps, provider: ProviderName): ProviderChannel {
+  const settings = deps.config.providers;
+  const breaker = createCircuitBreaker(deps, provider, settings.breaker, Math.max(settings.timeout_ms * 2, 1_000));
+  const limiter = createRateLimiter(deps, provider, settings.limits[provider], settings.max_limit_wait_ms);
+  return {
+    provider,
+    breaker,
+    call(req) {
+      return breaker.run(() => deps.http.request({ ...req, provider, beforeAttempt: () => limiter.acquire() }));
+    },
+    async parse(schema, body, route) {
+      const result = schema.safeParse(body);
+      if (result.success) return result.data;
+      // Field paths only: the body itself may carry personal data.
+      const where = result.error.issues.slice(0, 3).map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ');
+      deps.logger.warn({ provider, route, issues: where }, 'provider response did not match its schema');
+      await deps.notifier
+        .alert('WARNING', `${provider} ${route} returned an unexpected response; treated as a miss`, { provider, route, issues: where })
+        .catch((err: unknown) => deps.logger.error({ err }, 'alert failed'));
+      return null;
+    },
+  };
+}
+
+/** Joins a base URL and a path without doubling or dropping the slash. */
+export function joinUrl(base: string, path: string): string {
+  return `${base.replace(/\/+$/, '')}/${path.replace(/^\/+/, '')}`;
+}

@@ -1,0 +1,29 @@
+import { header, startFakeServer, type FakeServer } from './fake-server.ts';
+
+export interface FakeHeyReach extends FakeServer {
+  /** Profile URLs added per campaign. */
+  campaigns: Map<string, Set<string>>;
+}
+
+/** HeyReach `POST /campaign/AddLeadsToCampaignV2` with `X-API-KEY` (≤100 leads, profileUrl required). */
+export async function startFakeHeyReach(options: { apiKey: string; latencyMs?: number }): Promise<FakeHeyReach> {
+  const campaigns = new Map<string, Set<string>>();
+  const server = await startFakeServer((req) => {
+    if (header(req, 'x-api-key') !== options.apiKey) return { status: 401, body: { errorMessage: 'Unauthorized' } };
+    if (req.method !== 'POST' || req.path !== '/campaign/AddLeadsToCampaignV2') return { status: 404, body: { errorMessage: 'not found' } };
+    const body = (req.body ?? {}) as { campaignId?: unknown; accountLeadPairs?: { lead?: { profileUrl?: unknown } }[] };
+    const pairs = body.accountLeadPairs;
+    if (body.campaignId === undefined || !Array.isArray(pairs) || pairs.length === 0 || pairs.length > 100) return { status: 400, body: { errorMessage: 'campaignId and 1-100 accountLeadPairs required' } };
+    if (pairs.some((p) => typeof p.lead?.profileUrl !== 'string')) return { status: 400, body: { errorMessage: 'lead.profileUrl is required' } };
+    const set = campaigns.get(String(body.campaignId)) ?? new Set<string>();
+    campaigns.set(String(body.campaignId), set);
+    let added = 0;
+    for (const p of pairs) {
+      const url = String(p.lead?.profileUrl);
+      if (!set.has(url)) added++;
+      set.add(url);
+    }
+    return { status: 200, body: { addedLeadsCount: added, updatedLeadsCount: pairs.length - added, failedLeadsCount: 0 } };
+  }, options);
+  return Object.assign(server, { campaigns });
+}
