@@ -27,11 +27,15 @@ export interface AppContext extends PipelineDeps {
   close(): Promise<void>;
 }
 
+/** What a notifier factory gets from the composition root. */
+export type NotifierBase = Pick<PipelineDeps, 'config' | 'logger' | 'redis' | 'keys' | 'store'>;
+
 export interface ContextOptions {
   config: Config;
   logger: Logger;
   redis: Redis;
-  notifier?: Notifier;
+  /** A notifier, or a factory for one that needs Redis and the keys (the Slack outbox does). */
+  notifier?: Notifier | ((base: NotifierBase) => Notifier);
   metrics?: Metrics;
   /** Builds live providers; without it the sandbox providers are used. */
   liveProviders?: (deps: Omit<PipelineDeps, 'providers'> & { resumeClay: ReturnType<typeof createClayResume>; metrics: Metrics }) => Providers;
@@ -47,7 +51,8 @@ export function createContext(options: ContextOptions): AppContext {
   const gate = createSafetyGate({ redis, keys, safety: config.safety, emergency, audit });
   const approvals = createApprovals(redis, keys, audit);
   const queues = createQueues(redis, keys.prefix, config.pipeline);
-  const notifier = options.notifier ?? createLogNotifier(logger);
+  const notifier =
+    typeof options.notifier === 'function' ? options.notifier({ config, logger, redis, keys, store }) : (options.notifier ?? createLogNotifier(logger));
   const resumeClay = createClayResume({ redis, keys, queues, logger });
   const metrics = options.metrics ?? createMetrics();
   const base = { config, logger, redis, keys, store, audit, emergency, gate, approvals, queues, notifier };
@@ -73,6 +78,7 @@ export function createContext(options: ContextOptions): AppContext {
       await providers.close();
       await queues.close();
       await webhookQueue.close();
+      await notifier.close?.();
     },
   };
 }

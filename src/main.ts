@@ -11,6 +11,9 @@ import { startPipelineWorkers, type PipelineWorkers } from './jobs/workers.ts';
 import { startWebhookWorker, type WebhookWorker } from './webhooks/worker.ts';
 import { openRedis } from './runtime.ts';
 import { createHttpApp, listen } from './server.ts';
+import { createSlackNotifier } from './bot/outbox.ts';
+import { startOutboxWorker, type OutboxWorker } from './bot/outbox-worker.ts';
+import { createSlackApp, type SlackApp } from './bot/slack-app.ts';
 
 export type Role = 'web' | 'worker' | 'all';
 
@@ -20,17 +23,26 @@ export async function startService(role: Role): Promise<void> {
   assertLiveConfig(config);
   const logger = createLogger(config.env.LOG_LEVEL);
   const handle = await openRedis(config, logger);
-  const ctx = createContext({ config, logger, redis: handle.redis, liveProviders: createLiveProviders });
+  const slackOn = config.env.SLACK_BOT_TOKEN !== undefined;
+  // With Slack configured, pipeline events go to the Slack outbox; without it they are only logged.
+  const ctx = createContext({ config, logger, redis: handle.redis, liveProviders: createLiveProviders, ...(slackOn ? { notifier: createSlackNotifier } : {}) });
   let workers: PipelineWorkers | null = null;
   let webhookWorker: WebhookWorker | null = null;
   let server: Server | null = null;
+  let outbox: OutboxWorker | null = null;
+  let slack: SlackApp | null = null;
+  if (!slackOn) logger.warn('SLACK_BOT_TOKEN is unset: Slack is off (no commands, approval cards or alerts)');
   if (config.env.EMERGENCY_STOP) logger.warn('EMERGENCY_STOP is set: this process makes no outbound call');
   if (role === 'worker' || role === 'all') {
     workers = startPipelineWorkers(ctx);
+    if (slackOn) outbox = startOutboxWorker(ctx);
     webhookWorker = startWebhookWorker(ctx);
   }
   if (role === 'web' || role === 'all') {
-    server = await listen(createHttpApp(ctx), config.env.PORT);
+    const http = createHttpApp(ctx);
+    if (slackOn) slack = createSlackApp(ctx, { http });
+    server = await listen(http, config.env.PORT);
+    await slack?.start();
     logger.info({ port: config.env.PORT }, 'http server listening');
   }
   logger.info({ role, providers: ctx.providers.kind, config: config.file }, 'caio started');
@@ -44,7 +56,9 @@ export async function startService(role: Role): Promise<void> {
     stopping = true;
     logger.info({ signal }, 'shutting down: finishing in-flight jobs');
     await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
+    await slack?.stop();
     await workers?.close();
+    await outbox?.close();
     await webhookWorker?.close();
     await ctx.close();
     await handle.close();

@@ -26,6 +26,8 @@ export interface Notifier {
   runUpdated(runId: string): Promise<void>;
   alert(level: AlertLevel, text: string, details?: Record<string, unknown>): Promise<void>;
   breakerTransition(transition: BreakerTransition): Promise<void>;
+  /** Releases what the notifier holds (the Slack outbox closes its queue). */
+  close?(): Promise<void>;
 }
 
 export function createLogNotifier(logger: Logger): Notifier {

@@ -1,0 +1,163 @@
+import type { types } from '@slack/bolt';
+import type { SafetyConfig } from '../core/config.ts';
+import type { StopState } from '../core/emergency.ts';
+import type { Run } from '../core/store.ts';
+import { STAGES } from '../core/types.ts';
+import type { Health } from '../health.ts';
+import { context, esc, mrkdwn, when, who, type Block } from './format.ts';
+
+export const ACTION_STOP = 'emergency_stop';
+export const ACTION_RESUME = 'emergency_resume';
+
+/** EMERGENCY STOP (danger, confirmed) when running; Resume (confirmed, approvers only) when stopped. */
+/** `value` names the run when the button sits on a run message, so that message is refreshed. */
+export function stopOrResume(stopped: boolean, value = 'control'): types.ActionsBlock {
+  const button: types.Button = stopped
+    ? {
+        type: 'button',
+        action_id: ACTION_RESUME,
+        text: { type: 'plain_text', text: 'Resume' },
+        style: 'primary',
+        value,
+        confirm: {
+          title: { type: 'plain_text', text: 'Resume the pipeline?' },
+          text: { type: 'mrkdwn', text: 'Queues resume and held sends go out at the configured send rate.' },
+          confirm: { type: 'plain_text', text: 'Resume' },
+          deny: { type: 'plain_text', text: 'Cancel' },
+        },
+      }
+    : {
+        type: 'button',
+        action_id: ACTION_STOP,
+        text: { type: 'plain_text', text: 'EMERGENCY STOP' },
+        style: 'danger',
+        value,
+        confirm: {
+          title: { type: 'plain_text', text: 'Stop everything?' },
+          text: { type: 'mrkdwn', text: 'Every queue pauses and no outbound call is made anywhere until someone resumes.' },
+          confirm: { type: 'plain_text', text: 'STOP' },
+          deny: { type: 'plain_text', text: 'Cancel' },
+          style: 'danger',
+        },
+      };
+  return { type: 'actions', block_id: 'emergency', elements: [button] };
+}
+
+function seconds(ms: number): string {
+  return ms > 0 ? `${(ms / 1000).toFixed(1)}s` : '-';
+}
+
+/** The stage table as a fixed-width code block (Slack has no table block). */
+export function stageTable(run: Run): string {
+  const rows = [['stage', 'in', 'out', 'dropped', 'errors', 'time']];
+  for (const stage of STAGES) {
+    const s = run.stages[stage];
+    rows.push([stage, String(s.in), String(s.out), String(s.dropped), String(s.errors), seconds(s.duration_ms)]);
+  }
+  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
+  return '```\n' + rows.map((r) => r.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ')).join('\n') + '\n```';
+}
+
+const STATUS_ICON: Record<Run['status'], string> = {
+  running: ':arrows_counterclockwise:',
+  awaiting_approval: ':hourglass:',
+  completed: ':white_check_mark:',
+  stopped: ':octagonal_sign:',
+  failed: ':x:',
+};
+
+function runSummary(run: Run): string | null {
+  if (run.status !== 'completed' && run.status !== 'failed' && run.status !== 'stopped') return null;
+  const sent = run.stages.send.out;
+  const parts = [
+    `*Summary:* ${run.total ?? 0} leads found, ${run.stages.enrich.out} enriched, ${run.stages.craft.out} emails crafted,`,
+    `${run.stages.approve.out} approved, ${sent} sent or shadowed, ${run.stages.approve.dropped} rejected.`,
+  ];
+  if (run.error) parts.push(`Error: ${esc(run.error)}`);
+  return parts.join(' ');
+}
+
+/** The run message, updated in place as stages advance, ending with the summary. */
+export function runMessage(run: Run, stopped: boolean): { text: string; blocks: Block[] } {
+  const head = `${STATUS_ICON[run.status]} *Run \`${run.id}\`* — ${run.status.replace('_', ' ')}`;
+  const meta = `source \`${run.source}\` · up to ${run.limit} leads · started by ${who(run.started_by)} at ${when(run.created_at)}`;
+  const blocks: Block[] = [mrkdwn(`${head}\n${meta}`), mrkdwn(stageTable(run))];
+  const summary = runSummary(run);
+  if (summary) blocks.push(mrkdwn(summary));
+  if (run.awaiting > 0) blocks.push(context(`${run.awaiting} email(s) waiting for approval`));
+  blocks.push(stopOrResume(stopped, run.id));
+  return { text: `Run ${run.id}: ${run.status}`, blocks };
+}
+
+/** What /caio status and App Home show. */
+export interface Snapshot {
+  health: Health;
+  stop: StopState;
+  runs: Run[];
+  safety: SafetyConfig;
+}
+
+function emergencyText(stop: StopState): string {
+  if (!stop.stopped) return ':large_green_circle: *Running* — no emergency stop is set.';
+  return `:octagonal_sign: *EMERGENCY STOP* by ${who(stop.by)}${stop.at ? ` at ${when(stop.at)}` : ''}${stop.reason ? ` — ${esc(stop.reason)}` : ''}`;
+}
+
+function queueText(health: Health): string {
+  const rows = Object.entries(health.queues).map(
+    ([stage, c]) => `${stage.padEnd(8)} waiting ${String(c.waiting ?? 0).padStart(4)}  active ${String(c.active ?? 0).padStart(3)}  delayed ${String(c.delayed ?? 0).padStart(4)}  failed ${String(c.failed ?? 0).padStart(3)}`,
+  );
+  return rows.length > 0 ? '```\n' + rows.join('\n') + '\n```' : '_Redis is down: no queue depths._';
+}
+
+function runsText(runs: Run[]): string {
+  if (runs.length === 0) return '_No runs yet._';
+  return runs
+    .map((r) => `${STATUS_ICON[r.status]} \`${r.id}\` ${r.source} · ${r.terminal}/${r.total ?? '?'} done · ${r.awaiting} awaiting · by ${who(r.started_by)}`)
+    .join('\n');
+}
+
+function safetyText(safety: SafetyConfig): string {
+  const window = safety.send_window ? `${safety.send_window.days.join(',')} ${safety.send_window.from}-${safety.send_window.to} ${safety.send_window.timezone}` : 'any time';
+  return [
+    `shadow mode *${safety.shadow_mode ? 'on' : 'off'}*`,
+    `actually send *${safety.actually_send ? 'on' : 'off'}*`,
+    `auto-approve *${safety.auto_approve ? 'on' : 'off'}*`,
+    `daily cap *${safety.max_daily_sends}*`,
+    `window *${window}*`,
+    `warm-up *${safety.warmup ? safety.warmup.ramp.join('→') : 'none'}*`,
+  ].join(' · ');
+}
+
+function sendsText(health: Health): string {
+  const s = health.sends_today;
+  return s ? `*Sends today* (${s.day}): ${s.count} of ${s.cap}` : '*Sends today*: unknown';
+}
+
+/** /caio status: state, sends, queues, recent runs, and the stop or resume button. */
+export function statusBlocks(snap: Snapshot): Block[] {
+  return [
+    mrkdwn(emergencyText(snap.stop)),
+    mrkdwn(sendsText(snap.health)),
+    mrkdwn(`*Queues*\n${queueText(snap.health)}`),
+    mrkdwn(`*Last runs*\n${runsText(snap.runs)}`),
+    stopOrResume(snap.stop.stopped),
+  ];
+}
+
+/** App Home: everything of /caio status plus the safety settings. */
+export function homeView(snap: Snapshot): types.HomeView {
+  return {
+    type: 'home',
+    blocks: [
+      { type: 'header', text: { type: 'plain_text', text: 'CAIO control' } },
+      mrkdwn(emergencyText(snap.stop)),
+      stopOrResume(snap.stop.stopped),
+      { type: 'divider' },
+      mrkdwn(`*Safety settings*\n${safetyText(snap.safety)}`),
+      mrkdwn(sendsText(snap.health)),
+      mrkdwn(`*Queue depths*\n${queueText(snap.health)}`),
+      mrkdwn(`*Last five runs*\n${runsText(snap.runs)}`),
+      context(`Updated ${when(new Date().toISOString())}`),
+    ],
+  };
+}

@@ -1,0 +1,78 @@
+import { App, ExpressReceiver } from '@slack/bolt';
+import type { Express } from 'express';
+import type { AppContext } from '../context.ts';
+import { ConfigError } from '../core/config.ts';
+import { register as registerCommands } from '../commands/index.ts';
+import { register as registerInteractive } from '../interactive/index.ts';
+import { createApprovers } from './approvers.ts';
+import { homeView } from './blocks-control.ts';
+import type { SlackDeps } from './deps.ts';
+import { boltLogger } from './logger-adapter.ts';
+import { slackRequestGuard } from './request-guard.ts';
+import { loadSnapshot } from './snapshot.ts';
+
+export const SLACK_EVENTS_PATH = '/slack/events';
+
+export interface SlackApp {
+  app: App;
+  mode: 'http' | 'socket';
+  /** Socket Mode connects here; in HTTP mode the shared server already serves /slack/events. */
+  start(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/**
+ * The Bolt app. HTTP mode mounts POST /slack/events on our one Express app (signatures verified,
+ * ack before work); Socket Mode (SLACK_APP_TOKEN set) leaves the Express app to /healthz and webhooks.
+ */
+export function createSlackApp(ctx: AppContext, options: { http: Express }): SlackApp {
+  const { config, logger } = ctx;
+  const env = config.env;
+  if (!env.SLACK_BOT_TOKEN) throw new ConfigError('SLACK_BOT_TOKEN is required to start the Slack app');
+  const log = logger.child({ component: 'slack' });
+  const clientOptions = { slackApiUrl: env.SLACK_API_URL };
+  let app: App;
+  let mode: SlackApp['mode'];
+  if (env.SLACK_APP_TOKEN) {
+    mode = 'socket';
+    app = new App({ token: env.SLACK_BOT_TOKEN, appToken: env.SLACK_APP_TOKEN, socketMode: true, clientOptions, logger: boltLogger(log) });
+  } else {
+    mode = 'http';
+    if (!env.SLACK_SIGNING_SECRET) throw new ConfigError('SLACK_SIGNING_SECRET is required for Slack over HTTP (or set SLACK_APP_TOKEN for Socket Mode)');
+    options.http.post(SLACK_EVENTS_PATH, slackRequestGuard({ signingSecret: env.SLACK_SIGNING_SECRET, logger: log, metrics: ctx.metrics }));
+    const receiver = new ExpressReceiver({
+      signingSecret: env.SLACK_SIGNING_SECRET,
+      app: options.http,
+      endpoints: SLACK_EVENTS_PATH,
+      // Ack first, work after: the 3-second window is never spent on Redis or Slack calls.
+      processBeforeResponse: false,
+      signatureVerification: true,
+      logger: boltLogger(log),
+    });
+    app = new App({ token: env.SLACK_BOT_TOKEN, receiver, clientOptions, logger: boltLogger(log) });
+  }
+  if (env.CAIO_APPROVERS.length === 0) log.warn('CAIO_APPROVERS is empty: nobody may run, approve, edit, stop or resume from Slack');
+  const deps: SlackDeps = {
+    ctx,
+    logger: log,
+    approvers: createApprovers(env.CAIO_APPROVERS, { audit: ctx.audit, logger: log }),
+    async publishHome(client, userId) {
+      await client.views.publish({ user_id: userId, view: homeView(await loadSnapshot(ctx)) });
+    },
+  };
+  registerCommands(app, deps);
+  registerInteractive(app, deps);
+  app.error(async (err) => {
+    log.error({ err: err.original ?? err, code: err.code }, 'slack listener failed');
+  });
+  return {
+    app,
+    mode,
+    async start() {
+      if (mode === 'socket') await app.start();
+    },
+    async stop() {
+      if (mode === 'socket') await app.stop();
+    },
+  };
+}

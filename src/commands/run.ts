@@ -1,0 +1,44 @@
+import { REFUSAL_TEXT } from '../bot/approvers.ts';
+import { slackKeys } from '../bot/slack-keys.ts';
+import { parseRunRequest, RunRequestError, startRun } from '../jobs/runs.ts';
+import { helpText } from './help-text.ts';
+import type { Subcommand } from './types.ts';
+
+/** `/caio run [source] [--leads N]`: starts a run once, however often Slack delivers the command. */
+export const run: Subcommand<'run'> = async ({ command, ack, respond, context }, deps, parsed) => {
+  const { ctx } = deps;
+  const user = command.user_id;
+  if (!deps.approvers.allows(user)) {
+    await ack({ response_type: 'ephemeral', text: REFUSAL_TEXT });
+    await deps.approvers.refuse(user, 'run', 'pipeline');
+    return;
+  }
+  let request;
+  try {
+    request = parseRunRequest({
+      source: parsed.source ?? 'default',
+      limit: parsed.leads ?? ctx.config.pipeline.default_leads,
+      startedBy: user,
+      slackChannel: command.channel_id,
+    });
+  } catch (err) {
+    if (!(err instanceof RunRequestError)) throw err;
+    await ack({ response_type: 'ephemeral', text: helpText(err.message) });
+    return;
+  }
+  // A retry means Slack did not see our first ack in time: that delivery is already being handled.
+  if (context.retryNum) {
+    await ack();
+    deps.logger.info({ retryNum: context.retryNum, trigger: command.trigger_id }, 'slack retry of /caio run ignored');
+    return;
+  }
+  await ack({ response_type: 'ephemeral', text: `Starting a run of up to ${request.limit} leads from \`${request.source}\`…` });
+  const fresh = await ctx.redis.set(slackKeys(ctx.keys).trigger(command.trigger_id), '1', 'EX', ctx.config.slack.trigger_dedupe_s, 'NX');
+  if (fresh !== 'OK') {
+    deps.logger.info({ trigger: command.trigger_id }, 'duplicate /caio run delivery ignored');
+    return;
+  }
+  const { runId } = await startRun(ctx, request);
+  await ctx.notifier.runUpdated(runId);
+  await respond({ response_type: 'ephemeral', text: `Run \`${runId}\` started. Its progress is posted in this channel.` });
+};
