@@ -1,12 +1,6 @@
 #!/usr/bin/env node
-// Runs the compiled build when there is one, else the TypeScript sources through tsx.
-import { existsSync } from 'node:fs';
+// Runs the TypeScript sources through tsx, so `caio` never runs a stale build.
+import { register } from 'tsx/esm/api';
 
-const compiled = new URL('../dist/main.js', import.meta.url);
-if (existsSync(compiled)) {
-  await import(compiled.href);
-} else {
-  const { register } = await import('tsx/esm/api');
-  register();
-  await import(new URL('../src/main.ts', import.meta.url).href);
-}
+register();
+await import(new URL('../src/main.ts', import.meta.url).href);
