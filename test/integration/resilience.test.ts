@@ -144,4 +144,23 @@ describe('idempotency and safety under retries, races, stops and crashes', () =>
     expect(sends).toHaveLength(leads.filter((l) => l?.state === 'sent').length);
     for (const stage of Object.values(run.stages)) expect(stage.in).toBe(stage.out + stage.dropped + stage.errors);
   });
+
+  it('a resume after a stop releases held sends no faster than the configured send rate', async () => {
+    const settings = LIVE_SEND({ auto_approve: false, send_rate_per_minute: 600 });
+    harness = await createHarness('noburst', settings);
+    const h = harness;
+    await stopEverything(h.ctx, 'U_STOPPER', 'before the sends');
+    const runId = await seedApprovedLeads(h, 30);
+    h.startWorkers();
+    await new Promise((r) => setTimeout(r, 500));
+    expect(await sandboxSends(h)).toHaveLength(0);
+    await resumeEverything(h.ctx, 'U_STOPPER');
+    await waitFor(async () => (await sandboxSends(h)).length === 30, 30_000, '30 sends after resume');
+    const times = (await h.redis.lrange(h.ctx.keys.sandboxInstantly, 0, -1)).map((r) => Date.parse((JSON.parse(r) as { at: string }).at)).sort((a, b) => a - b);
+    // 600/min is 10 per second: 30 sends span at least two full seconds instead of going out at once.
+    expect(times[29]! - times[0]!).toBeGreaterThanOrEqual(1_900);
+    const inAnySecond = Math.max(...times.map((t) => times.filter((u) => u >= t && u < t + 1_000).length));
+    expect(inAnySecond).toBeLessThanOrEqual(20);
+    expect((await h.ctx.store.getRun(runId))?.stages.send.out).toBe(30);
+  });
 });
