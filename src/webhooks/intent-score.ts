@@ -31,6 +31,7 @@ export interface IntentScore {
 export function pathOf(url: string): string {
   const raw = url.trim();
   try {
+    if (raw.startsWith('/')) return new URL(raw, 'https://site.invalid').pathname.toLowerCase();
     return new URL(/^[a-z][a-z0-9+.-]*:\/\//i.test(raw) ? raw : `https://${raw}`).pathname.toLowerCase();
   } catch {
     return raw.toLowerCase();

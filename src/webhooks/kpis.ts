@@ -46,3 +46,9 @@ export async function readKpis(redis: Redis, keys: WebhookKeys, scope: { day: st
 export async function listKpiCampaigns(redis: Redis, keys: WebhookKeys): Promise<string[]> {
   return (await redis.smembers(keys.kpiCampaigns)).sort();
 }
+
+/** A lead's Instantly events, oldest first. */
+export async function readTimeline(redis: Redis, keys: WebhookKeys, email: string): Promise<{ type: string; at: string; campaign_id: string | null; step: number | null; email_id: string | null }[]> {
+  const rows = await redis.zrange(keys.timeline(email.trim().toLowerCase()), '0', '-1');
+  return rows.map((row) => JSON.parse(row) as { type: string; at: string; campaign_id: string | null; step: number | null; email_id: string | null });
+}

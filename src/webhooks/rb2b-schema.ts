@@ -61,8 +61,10 @@ export function normaliseLinkedIn(value: string | null | undefined): string | nu
 export function parseCount(value: number | string | null | undefined): number | null {
   if (value === null || value === undefined) return null;
   // "51-200" style ranges count as their lower bound; "1,000+" as 1000.
-  const n = typeof value === 'number' ? value : Number(value.split(/[-–]/)[0]?.replace(/[^0-9.]/g, '') ?? '');
-  return Number.isFinite(n) && n >= 0 && String(value).trim() !== '' ? Math.round(n) : null;
+  const digits = typeof value === 'number' ? null : (value.split(/[-–]/)[0]?.replace(/[^0-9.]/g, '') ?? '');
+  if (digits === '') return null;
+  const n = typeof value === 'number' ? value : Number(digits);
+  return Number.isFinite(n) && n >= 0 ? Math.round(n) : null;
 }
 
 /**

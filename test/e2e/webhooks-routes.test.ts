@@ -1,35 +1,11 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import type { Lead } from '../../src/core/types.ts';
-import { SAMPLES, startWebhookApp, TEST_SECRET, type WebhookApp } from '../helpers/webhook-app.ts';
+import { pipelineLead, SAMPLES, startWebhookApp, TEST_SECRET, type WebhookApp } from '../helpers/webhook-app.ts';
 
 let app: WebhookApp | undefined;
 afterEach(async () => {
   await app?.close();
   app = undefined;
 });
-
-export function pipelineLead(ref: string): Lead {
-  return {
-    id: ref.split('-').pop() ?? 'p1',
-    ref,
-    runId: 'run_20261127_101500_abcdef',
-    source: 'default',
-    first_name: 'Ada',
-    last_name: 'Lovelace',
-    title: 'VP Sales',
-    seniority: 'vp',
-    email: null,
-    email_status: null,
-    linkedin_url: null,
-    company_name: 'Engines Ltd',
-    company_domain: 'engines.example',
-    industry: 'software',
-    employee_count: 200,
-    signals: [],
-    state: 'enriching',
-    updated_at: new Date().toISOString(),
-  };
-}
 
 const LEAD_REF = 'run_20261127_101500_abcdef-p1';
 
@@ -54,7 +30,7 @@ describe('webhook routes over real HTTP', () => {
         expect(again.status).toBe(200);
         expect(again.json.status).toBe('duplicate');
         const counts = await app.harness.ctx.webhookQueue.queue.getJobCounts('waiting', 'delayed', 'active', 'completed');
-        expect(counts.waiting + counts.delayed + counts.active + counts.completed).toBe(1);
+        expect(Object.values(counts).reduce((a, b) => a + b, 0)).toBe(1);
       });
 
       it('refuses a missing or wrong secret with 401 and stores nothing', async () => {

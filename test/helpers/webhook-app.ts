@@ -1,17 +1,55 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { Redis } from 'ioredis';
+import { Redis } from 'ioredis';
+import { buildConfig, type Config } from '../../src/core/config.ts';
+import { deleteByPrefix } from '../../src/core/keys.ts';
+import { createLogger } from '../../src/core/logger.ts';
+import { createContext, type AppContext } from '../../src/context.ts';
+import type { Lead } from '../../src/core/types.ts';
+import type { AlertLevel, Notifier } from '../../src/jobs/notifier.ts';
+import { startPipelineWorkers, type PipelineWorkers } from '../../src/jobs/workers.ts';
 import { listen, createHttpApp } from '../../src/server.ts';
 import { startWebhookWorker, type WebhookWorker } from '../../src/webhooks/worker.ts';
-import { createHarness, FAST_SANDBOX, type Harness } from './harness.ts';
+import { FAST_SANDBOX, TEST_REDIS_URL, uniquePrefix } from './harness.ts';
 
 export const TEST_SECRET = 'test-webhook-secret-0123456789';
 
+export interface RecordedAlert {
+  level: AlertLevel;
+  text: string;
+  details?: Record<string, unknown> | undefined;
+}
+
+/** A Notifier that keeps what it was told (the Slack poster is another engineer's; here we only assert). */
+export function createRecordingNotifier(): { notifier: Notifier; alerts: RecordedAlert[] } {
+  const alerts: RecordedAlert[] = [];
+  const notifier: Notifier = {
+    async approvalRequested() {},
+    async approvalDecided() {},
+    async runUpdated() {},
+    async alert(level, text, details) {
+      alerts.push({ level, text, details });
+    },
+    async breakerTransition() {},
+  };
+  return { notifier, alerts };
+}
+
+export interface WebhookHarness {
+  prefix: string;
+  config: Config;
+  redis: Redis;
+  ctx: AppContext;
+}
+
 export interface WebhookApp {
-  harness: Harness;
+  harness: WebhookHarness;
   baseUrl: string;
+  alerts: RecordedAlert[];
   worker: WebhookWorker | null;
   startWorker(): WebhookWorker;
+  /** The pipeline's stage workers, for flows that go on into the pipeline. */
+  startPipeline(): PipelineWorkers;
   /** POSTs JSON (or a raw string) with the secret header unless told otherwise. */
   post(path: string, body: unknown, options?: { secret?: string | null; raw?: string; headers?: Record<string, string> }): Promise<{ status: number; json: Record<string, unknown> }>;
   /** Every key under the test's prefix, sorted (to prove a refused request stored nothing). */
@@ -32,17 +70,36 @@ export async function keysUnder(redis: Redis, prefix: string): Promise<string[]>
 }
 
 /** The real HTTP app on 127.0.0.1:0 over a real context on a real Redis with a unique prefix. */
-export async function startWebhookApp(name: string, options: { settings?: Record<string, unknown>; env?: Record<string, string> } = {}): Promise<WebhookApp> {
-  const harness = await createHarness(name, { ...FAST_SANDBOX, ...options.settings }, { WEBHOOK_SECRET: TEST_SECRET, ...options.env });
-  const server: Server = await listen(createHttpApp(harness.ctx), 0, '127.0.0.1');
+export async function startWebhookApp(
+  name: string,
+  options: { settings?: Record<string, unknown>; env?: Record<string, string>; redisUrl?: string; context?: (base: { config: Config; redis: Redis; notifier: Notifier }) => AppContext } = {},
+): Promise<WebhookApp> {
+  const prefix = uniquePrefix(name);
+  const redisUrl = options.redisUrl ?? TEST_REDIS_URL;
+  const config = buildConfig({ ...FAST_SANDBOX, ...options.settings }, { CAIO_REDIS_PREFIX: prefix, REDIS_URL: redisUrl, WEBHOOK_SECRET: TEST_SECRET, ...options.env });
+  const redis = new Redis(redisUrl, { maxRetriesPerRequest: null });
+  redis.on('error', () => undefined);
+  const { notifier, alerts } = createRecordingNotifier();
+  const logger = createLogger(process.env.TEST_LOG_LEVEL ?? 'silent');
+  const ctx = options.context ? options.context({ config, redis, notifier }) : createContext({ config, logger, redis, notifier });
+  const harness: WebhookHarness = { prefix, config, redis, ctx };
+  // Tests that stop Redis would otherwise print every reconnect error of the queues.
+  for (const queue of [...ctx.queues.all(), ctx.webhookQueue.queue]) queue.on('error', () => undefined);
+  const server: Server = await listen(createHttpApp(ctx), 0, '127.0.0.1');
   const baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  let pipeline: PipelineWorkers | null = null;
   const app: WebhookApp = {
     harness,
     baseUrl,
+    alerts,
     worker: null,
     startWorker() {
-      app.worker = startWebhookWorker(harness.ctx, { concurrency: 5 });
+      app.worker = startWebhookWorker(ctx, { concurrency: 5 });
       return app.worker;
+    },
+    startPipeline() {
+      pipeline = startPipelineWorkers(ctx);
+      return pipeline;
     },
     async post(path, body, opts = {}) {
       const headers: Record<string, string> = { 'content-type': 'application/json', ...opts.headers };
@@ -58,12 +115,15 @@ export async function startWebhookApp(name: string, options: { settings?: Record
       }
       return { status: res.status, json };
     },
-    keys: () => keysUnder(harness.redis, harness.prefix),
+    keys: () => keysUnder(redis, prefix),
     async close() {
       await app.worker?.close();
+      await pipeline?.close();
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
-      await harness.close();
+      await ctx.close();
+      await deleteByPrefix(redis, prefix).catch(() => undefined);
+      redis.disconnect();
     },
   };
   return app;
@@ -127,3 +187,27 @@ export const SAMPLES = {
     ...over,
   }),
 };
+
+/** A pipeline lead waiting in the enrich stage (what a Clay pipeline callback refers to). */
+export function pipelineLead(ref: string): Lead {
+  return {
+    id: ref.split('-').pop() ?? 'p1',
+    ref,
+    runId: 'run_20261127_101500_abcdef',
+    source: 'default',
+    first_name: 'Ada',
+    last_name: 'Lovelace',
+    title: 'VP Sales',
+    seniority: 'vp',
+    email: null,
+    email_status: null,
+    linkedin_url: null,
+    company_name: 'Engines Ltd',
+    company_domain: 'engines.example',
+    industry: 'software',
+    employee_count: 200,
+    signals: [],
+    state: 'enriching',
+    updated_at: new Date().toISOString(),
+  };
+}

@@ -11,12 +11,13 @@ const RETENTION_S = 400 * 24 * 3600;
  * Records an event once (the marker makes a retried job a no-op): the lead's timeline, the day
  * and campaign counters, and for a send the rolling window of recent sends.
  * KEYS: marker, timeline, kpiDay, kpiCampaign, kpiCampaigns, recentSends.
- * ARGV: timeline entry, kpi field, timeline max, retention s, campaign id ('' = none), email, is send, window.
+ * ARGV: timeline entry, kpi field, timeline max, retention s, campaign id ('' = none), email, is send, window, event time ms.
+ * The timeline is a sorted set by event time: events arrive, and are processed, out of order.
  */
 const RECORD = `
 if not redis.call('SET', KEYS[1], '1', 'NX', 'EX', ARGV[4]) then return 0 end
-redis.call('RPUSH', KEYS[2], ARGV[1])
-redis.call('LTRIM', KEYS[2], -tonumber(ARGV[3]), -1)
+redis.call('ZADD', KEYS[2], ARGV[9], ARGV[1])
+redis.call('ZREMRANGEBYRANK', KEYS[2], 0, -tonumber(ARGV[3]) - 1)
 redis.call('EXPIRE', KEYS[2], ARGV[4])
 redis.call('HINCRBY', KEYS[3], ARGV[2], 1)
 redis.call('EXPIRE', KEYS[3], ARGV[4])
@@ -87,7 +88,7 @@ export function createInstantlyEventProcessor(deps: WorkerDeps) {
         keys.kpiCampaigns,
         keys.recentSends,
       ],
-      [entry, field, settings.timeline_max_events, RETENTION_S, event.campaign_id ?? '', event.email, event.type === 'email_sent' ? '1' : '0', settings.bounce.window_sends],
+      [entry, field, settings.timeline_max_events, RETENTION_S, event.campaign_id ?? '', event.email, event.type === 'email_sent' ? '1' : '0', settings.bounce.window_sends, Date.parse(event.at)],
     );
     const reason = SUPPRESSING[event.type];
     if (reason) {
