@@ -71,6 +71,13 @@ const pipelineSchema = z.strictObject({
   keep_jobs_s: z.number().int().min(60).prefault(7 * 24 * 3600),
 });
 
+const cadenceSchema = z.strictObject({
+  /** Schedule the LinkedIn steps and the call task of the 21-day plan after the first email. */
+  enabled: z.boolean().prefault(true),
+  /** Length of a cadence "day"; only tests and demos shorten it. */
+  day_ms: z.number().int().min(1).prefault(86_400_000),
+});
+
 const sandboxSchema = z.strictObject({
   seed: z.number().int().prefault(42),
   clay_callback_delay_ms: z.number().int().min(0).prefault(200),
@@ -230,6 +237,7 @@ export const fileConfigSchema = z.strictObject({
   icp: icpSchema.prefault({}),
   pipeline: pipelineSchema.prefault({}),
   sandbox: sandboxSchema.prefault({}),
+  cadence: cadenceSchema.prefault({}),
   slack: slackSchema.prefault({}),
   providers: providersSchema.prefault({}),
   webhooks: webhooksSchema.prefault({}),

@@ -28,6 +28,7 @@ export function createKeys(prefix: string) {
     clayResult: (ref: string) => k('clay', 'result', ref),
     clayLate: k('clay', 'late'),
     claySubmitted: (ref: string) => k('clay', 'submitted', ref),
+    cadenceLinkedInAdded: (ref: string) => k('cadence', 'linkedin', ref),
     betterContactRequest: (ref: string) => k('bettercontact', 'request', ref),
     breaker: (provider: string) => k('breaker', provider),
     breakerProbe: (provider: string) => k('breaker', provider, 'probe'),

@@ -51,11 +51,11 @@ export function createEnrichProcessor(deps: PipelineDeps) {
 
   async function finish(lead: Lead, by: EnrichedBy, found: EmailFound | null): Promise<void> {
     if (by === 'unenriched' || !found) {
-      await store.updateLead(lead.ref, { state: 'unenriched', enriched_by: 'unenriched' });
+      await store.updateLead(lead.ref, { state: 'unenriched', enriched_by: 'unenriched' }, lead);
       await finishLead(deps, lead.runId, lead.ref, 'enrich', 'dropped');
       return;
     }
-    await store.updateLead(lead.ref, { ...fillMissing(lead, found.patch), email: found.email, email_status: found.email_status, enriched_by: by, state: 'enriched' });
+    await store.updateLead(lead.ref, { ...fillMissing(lead, found.patch), email: found.email, email_status: found.email_status, enriched_by: by, state: 'enriched' }, lead);
     await queues.addLeadJob('segment', { runId: lead.runId, ref: lead.ref });
     await store.stageOut(lead.runId, 'enrich', lead.ref, 'out');
   }

@@ -16,8 +16,18 @@ export interface ScrapeJobData {
   limit: number;
 }
 
+/** A scheduled step of a lead's 21-day cadence (LinkedIn or call). */
+export interface CadenceJobData extends LeadJobData {
+  day: number;
+  channel: 'linkedin' | 'call';
+  step: number;
+}
+
+export const CADENCE_QUEUE = 'cadence';
+
 export interface Queues {
   byStage: Record<Stage, Queue>;
+  cadence: Queue;
   all(): Queue[];
   /** Adds the next stage for a lead; the deterministic id makes a repeated add a no-op. */
   addLeadJob(stage: Exclude<Stage, 'scrape'>, data: LeadJobData): Promise<void>;
@@ -53,9 +63,11 @@ export function defaultJobOptions(pipeline: PipelineConfig): JobsOptions {
 export function createQueues(connection: Redis, prefix: string, pipeline: PipelineConfig): Queues {
   const options = { connection, prefix: bullPrefix(prefix), defaultJobOptions: defaultJobOptions(pipeline) };
   const byStage = Object.fromEntries(STAGES.map((stage) => [stage, new Queue(stage, options)])) as Record<Stage, Queue>;
+  const cadence = new Queue(CADENCE_QUEUE, options);
   return {
     byStage,
-    all: () => Object.values(byStage),
+    cadence,
+    all: () => [...Object.values(byStage), cadence],
     async addLeadJob(stage, data) {
       await byStage[stage].add(stage, data, { jobId: leadJobId(data.ref, stage) });
     },
@@ -67,7 +79,7 @@ export function createQueues(connection: Redis, prefix: string, pipeline: Pipeli
       await byStage.scrape.add('scrape', data, { jobId: scrapeJobId(data.runId) });
     },
     async close() {
-      await Promise.all(Object.values(byStage).map((q) => q.close()));
+      await Promise.all([...Object.values(byStage), cadence].map((q) => q.close()));
     },
   };
 }

@@ -1,5 +1,6 @@
 import { UnrecoverableError, type Job } from 'bullmq';
 import { contentHash } from '../core/approvals.ts';
+import { scheduleCadence } from './cadence.ts';
 import type { PipelineDeps } from './deps.ts';
 import type { LeadJobData } from './queues.ts';
 import { parkOnDeferred } from './park-on-deferred.ts';
@@ -33,11 +34,11 @@ export function createSendProcessor(deps: PipelineDeps) {
         case 'delay':
           return park(job, token, decision.until.getTime());
         case 'hold':
-          await store.updateLead(lead.ref, { state: 'held' });
+          await store.updateLead(lead.ref, { state: 'held' }, lead);
           await store.setHeld(lead.runId, lead.ref, true);
           return park(job, token, decision.until.getTime());
         case 'skip':
-          await store.updateLead(lead.ref, { state: decision.reason === 'already_sent' ? 'sent' : 'skipped' });
+          await store.updateLead(lead.ref, { state: decision.reason === 'already_sent' ? 'sent' : 'skipped' }, lead);
           return finishLead(deps, lead.runId, lead.ref, 'send', decision.reason === 'already_sent' ? 'out' : 'dropped');
         case 'shadow': {
           const recorded = await gate.recordShadow({
@@ -52,7 +53,7 @@ export function createSendProcessor(deps: PipelineDeps) {
             recordedAt: new Date().toISOString(),
           });
           if (recorded) await audit.append({ actor: approval.decided_by ?? 'system', action: 'send.shadow', subject: lead.ref, details: { reason: decision.reason, hash: approval.hash } });
-          await store.updateLead(lead.ref, { state: 'shadowed' });
+          await store.updateLead(lead.ref, { state: 'shadowed' }, lead);
           return finishLead(deps, lead.runId, lead.ref, 'send', 'out');
         }
         case 'send': {
@@ -70,8 +71,8 @@ export function createSendProcessor(deps: PipelineDeps) {
           });
           await gate.markSent(decision.idempotencyKey, providerRef);
           await audit.append({ actor: approval.decided_by ?? 'system', action: 'send.sent', subject: lead.ref, details: { provider: providers.kind, providerRef, day: decision.day, count: decision.count, hash: approval.hash } });
-          await store.updateLead(lead.ref, { state: 'sent' });
-          await store.setHeld(lead.runId, lead.ref, false);
+          await store.updateLead(lead.ref, { state: 'sent' }, lead);
+          await scheduleCadence(deps, lead, Date.now());
           return finishLead(deps, lead.runId, lead.ref, 'send', 'out');
         }
       }

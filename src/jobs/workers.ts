@@ -5,7 +5,8 @@ import { createApproveProcessor } from './approve.ts';
 import { createCraftProcessor } from './craft.ts';
 import type { PipelineDeps } from './deps.ts';
 import { createEnrichProcessor } from './enrich.ts';
-import { bullPrefix } from './queues.ts';
+import { createCadenceProcessor } from './cadence.ts';
+import { bullPrefix, CADENCE_QUEUE } from './queues.ts';
 import { createScrapeProcessor } from './scrape.ts';
 import { createSegmentProcessor } from './segment.ts';
 import { createSendProcessor } from './send.ts';
@@ -50,6 +51,15 @@ export function startPipelineWorkers(deps: PipelineDeps, options: { concurrency?
     worker.on('error', (err) => deps.logger.error({ err, stage }, 'worker error'));
     return worker;
   });
+  const cadence = new Worker(CADENCE_QUEUE, createCadenceProcessor(deps) as Processor, {
+    connection: deps.redis,
+    prefix: bullPrefix(deps.keys.prefix),
+    concurrency: 5,
+    lockDuration: deps.config.pipeline.lock_ms,
+    stalledInterval: deps.config.pipeline.lock_ms,
+  });
+  cadence.on('error', (err) => deps.logger.error({ err, queue: CADENCE_QUEUE }, 'worker error'));
+  workers.push(cadence);
   return {
     workers,
     async close() {

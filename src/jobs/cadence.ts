@@ -1,0 +1,75 @@
+import type { Job } from 'bullmq';
+import type { Lead } from '../core/types.ts';
+import type { PipelineDeps } from './deps.ts';
+import type { CadenceJobData } from './queues.ts';
+import { park, STOPPED_RECHECK_MS } from './stage-runner.ts';
+
+/**
+ * Schedules the lead's non-email cadence steps after its first email: the LinkedIn steps (days 2,
+ * 7, 14) and the call task (day 3). Email steps 2-5 are the Instantly campaign's own sequence.
+ */
+export async function scheduleCadence(deps: Pick<PipelineDeps, 'config' | 'queues'>, lead: Lead, firstEmailAt: number): Promise<number> {
+  if (!deps.config.cadence.enabled || !lead.cadence) return 0;
+  const steps = lead.cadence.filter((s): s is typeof s & { channel: 'linkedin' | 'call' } => s.channel !== 'email');
+  await deps.queues.cadence.addBulk(
+    steps.map((s) => ({
+      name: `${s.channel}${s.step}`,
+      data: { runId: lead.runId, ref: lead.ref, day: s.day, channel: s.channel, step: s.step } satisfies CadenceJobData,
+      opts: { jobId: `${lead.ref}-cadence-${s.channel}${s.step}`, delay: Math.max(0, firstEmailAt + (s.day - 1) * deps.config.cadence.day_ms - Date.now()) },
+    })),
+  );
+  return steps.length;
+}
+
+function displayName(lead: Lead): string {
+  return [lead.first_name, lead.last_name].filter(Boolean).join(' ') || lead.email || lead.ref;
+}
+
+/**
+ * One cadence step, behind the same rules as an email: a suppressed address (reply, bounce,
+ * unsubscribe) ends the cadence, a stop parks the step, shadow mode records instead of acting.
+ */
+export function createCadenceProcessor(deps: PipelineDeps) {
+  const { store, gate, emergency, audit, providers, redis, keys, config, notifier } = deps;
+  return async (job: Job<CadenceJobData>, token?: string): Promise<void> => {
+    const { ref, channel, step, day } = job.data;
+    const lead = await store.getLead(ref);
+    if (!lead) return;
+    const subject = `${ref}|${channel}${step}`;
+    if (lead.email && (await gate.isSuppressed(lead.email))) {
+      await audit.append({ actor: 'system', action: 'cadence.stopped', subject, details: { reason: 'suppressed', day } });
+      return;
+    }
+    if ((await emergency.state()).stopped) return park(job, token, Date.now() + STOPPED_RECHECK_MS);
+    const shadow = config.safety.shadow_mode || !config.safety.actually_send;
+    if (channel === 'call') {
+      await notifier.alert('INFO', `Call task (cadence day ${day}): ${displayName(lead)}${lead.title ? `, ${lead.title}` : ''} at ${lead.company_name ?? 'unknown company'}`, { lead: ref });
+      await audit.append({ actor: 'system', action: 'cadence.call_task', subject, details: { day } });
+      return;
+    }
+    if (shadow) {
+      await audit.append({ actor: 'system', action: 'cadence.shadow', subject, details: { day, channel } });
+      return;
+    }
+    // HeyReach runs the LinkedIn sequence once the lead is in its campaign: add it once, at step 1.
+    if (step === 1 && providers.heyreach && lead.linkedin_url) {
+      const first = await redis.set(keys.cadenceLinkedInAdded(ref), '1', 'EX', 60 * 86_400, 'NX');
+      if (first) {
+        try {
+          await providers.heyreach.addLeadToCampaign({
+            linkedin_url: lead.linkedin_url,
+            first_name: lead.first_name,
+            last_name: lead.last_name,
+            company_name: lead.company_name,
+            title: lead.title,
+            email: lead.email,
+          });
+        } catch (err) {
+          await redis.del(keys.cadenceLinkedInAdded(ref));
+          throw err;
+        }
+      }
+    }
+    await audit.append({ actor: 'system', action: 'cadence.linkedin_step', subject, details: { day, provider: providers.heyreach ? providers.kind : 'none' } });
+  };
+}
