@@ -26,7 +26,7 @@ export interface BreakerSettings {
 const NOW = `local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)`;
 
-// KEYS: state hash, probe key. ARGV: probe ttl ms. Returns {decision, state, transition, retry_at}.
+// KEYS: state hash, probe key. ARGV: probe ttl ms, recheck ms. Returns {decision, state, transition, retry_at}.
 const ACQUIRE = `${NOW}
 local state = redis.call('HGET', KEYS[1], 'state') or 'closed'
 if state == 'closed' then return {'allow', 'closed', '', 0} end
@@ -38,7 +38,7 @@ if state == 'open' then
   return {'probe', 'half_open', 'open>half_open', 0}
 end
 if redis.call('SET', KEYS[2], '1', 'NX', 'PX', ARGV[1]) then return {'probe', 'half_open', '', 0} end
-return {'deny', 'half_open', '', now + tonumber(ARGV[1])}`;
+return {'deny', 'half_open', '', now + tonumber(ARGV[2])}`;
 
 // KEYS: state hash, probe key. Returns the transition made, or ''.
 const SUCCESS = `
@@ -52,13 +52,14 @@ end
 return ''`;
 
 // KEYS: state hash, probe key. ARGV: threshold, window ms, cooldown ms, reason.
+// Returns {transition or '', open_until or 0 when the breaker is (now) open}.
 const FAILURE = `${NOW}
 local state = redis.call('HGET', KEYS[1], 'state') or 'closed'
-if state == 'open' then return '' end
+if state == 'open' then return {'', tonumber(redis.call('HGET', KEYS[1], 'open_until') or '0')} end
 if state == 'half_open' then
   redis.call('HSET', KEYS[1], 'state', 'open', 'open_until', now + tonumber(ARGV[3]), 'reason', ARGV[4])
   redis.call('DEL', KEYS[2])
-  return 'half_open>open'
+  return {'half_open>open', now + tonumber(ARGV[3])}
 end
 local window_start = tonumber(redis.call('HGET', KEYS[1], 'window_start') or '0')
 if now - window_start > tonumber(ARGV[2]) then
@@ -68,9 +69,9 @@ local count = redis.call('HINCRBY', KEYS[1], 'fail_count', 1)
 if count >= tonumber(ARGV[1]) then
   redis.call('HSET', KEYS[1], 'state', 'open', 'open_until', now + tonumber(ARGV[3]), 'reason', ARGV[4])
   redis.call('HDEL', KEYS[1], 'fail_count', 'window_start')
-  return 'closed>open'
+  return {'closed>open', now + tonumber(ARGV[3])}
 end
-return ''`;
+return {'', 0}`;
 
 const GAUGE: Record<BreakerState, number> = { closed: 0, half_open: 1, open: 2 };
 
@@ -126,7 +127,7 @@ export function createCircuitBreaker(deps: BreakerDeps, provider: string, settin
   return {
     provider,
     async run(call) {
-      const [decision, state, transition, retryAt] = (await acquire(keys, [probeTtlMs])) as [string, BreakerState, string, number];
+      const [decision, state, transition, retryAt] = (await acquire(keys, [probeTtlMs, Math.min(settings.cooldown_ms, probeTtlMs)])) as [string, BreakerState, string, number];
       deps.metrics?.breakerState.set({ provider }, GAUGE[state]);
       await report(transition, `cooldown over after ${settings.cooldown_ms} ms: one probe call`);
       if (decision === 'deny') throw new BreakerOpenError(provider, Number(retryAt));
@@ -137,7 +138,10 @@ export function createCircuitBreaker(deps: BreakerDeps, provider: string, settin
       } catch (err) {
         if (isBreakerFailure(err)) {
           const why = decision === 'probe' ? `probe failed: ${failureReason(err)}` : `${settings.failures} failures in ${Math.round(window / 1000)} s: ${failureReason(err)}`;
-          await report((await fail(keys, [settings.failures, window, settings.cooldown_ms, why])) as string, why);
+          const [transition, openUntil] = (await fail(keys, [settings.failures, window, settings.cooldown_ms, why])) as [string, number];
+          await report(transition, why);
+          // The provider is down for everyone now: park this lead too rather than spend one of its attempts.
+          if (Number(openUntil) > 0) throw Object.assign(new BreakerOpenError(provider, Number(openUntil)), { cause: err });
         } else if (decision === 'probe') {
           // The provider answered (a 4xx, a throttle): it is up, so the probe counts as a success.
           await report((await succeed(keys, [])) as string, `probe answered: ${failureReason(err)}`);

@@ -26,11 +26,30 @@ export function createClay(deps: ProviderDeps, channel: ProviderChannel, webhook
     await deps.resumeClay({ source: 'caio_pipeline', lead_id: lead.ref, email: null, email_status: 'not_found' });
   }
 
+  /** Posts one row, counting it against the webhook's lifetime cap (WARNING once at the threshold). */
+  async function post(row: Record<string, unknown>): Promise<void> {
+    // A duplicate row would cost credits twice and use up the webhook: no retry after a lost answer.
+    await channel.call({ route: 'webhook', method: 'POST', url: webhookUrl, headers: token ? { 'x-clay-webhook-auth': token } : {}, body: row, idempotent: false });
+    const count = await deps.redis.incr(countKey);
+    if (count >= warnAt && (await deps.redis.set(deps.keys.clayWebhookWarned(webhookId), '1', 'NX'))) {
+      await deps.notifier
+        .alert('WARNING', `Clay webhook has taken ${count} of its ${settings.clay_webhook_limit} lifetime submissions: create a new webhook and set CLAY_WORKBOOK_WEBHOOK_URL`, { used: count, limit: settings.clay_webhook_limit })
+        .catch((err: unknown) => deps.logger.error({ err }, 'alert failed'));
+    }
+  }
+
+  /** Whether a row may go out now: room left on the webhook and in the credit budget. */
+  async function admit(): Promise<'ok' | 'webhook_full' | 'budget'> {
+    const used = Number((await deps.redis.get(countKey)) ?? 0);
+    if (used >= settings.clay_webhook_limit) return 'webhook_full';
+    if (!(await deps.credits.reserve('clay_credits', clayCostPerLead(settings.clay_costs)))) return 'budget';
+    return 'ok';
+  }
+
   return {
     async submit(lead) {
-      const used = Number((await deps.redis.get(countKey)) ?? 0);
-      if (used >= settings.clay_webhook_limit) return skip(lead, 'webhook_full');
-      if (!(await deps.credits.reserve('clay_credits', clayCostPerLead(settings.clay_costs)))) return skip(lead, 'budget');
+      const admitted = await admit();
+      if (admitted !== 'ok') return skip(lead, admitted);
       const row = {
         lead_id: lead.ref,
         source: 'caio_pipeline',
@@ -43,14 +62,16 @@ export function createClay(deps: ProviderDeps, channel: ProviderChannel, webhook
         industry: lead.industry,
         employee_count: lead.employee_count,
       };
-      // A duplicate row would cost credits twice and use up the webhook: no retry after a lost answer.
-      await channel.call({ route: 'webhook', method: 'POST', url: webhookUrl, headers: token ? { 'x-clay-webhook-auth': token } : {}, body: row, idempotent: false });
-      const count = await deps.redis.incr(countKey);
-      if (count >= warnAt && (await deps.redis.set(deps.keys.clayWebhookWarned(webhookId), '1', 'NX'))) {
-        await deps.notifier
-          .alert('WARNING', `Clay webhook has taken ${count} of its ${settings.clay_webhook_limit} lifetime submissions: create a new webhook and set CLAY_WORKBOOK_WEBHOOK_URL`, { used: count, limit: settings.clay_webhook_limit })
-          .catch((err: unknown) => deps.logger.error({ err }, 'alert failed'));
+      await post(row);
+    },
+    async submitVisitor(row) {
+      // Without room the visitor flow falls back to RB2B's own fields, so skipping is safe.
+      const admitted = await admit();
+      if (admitted !== 'ok') {
+        deps.logger.info({ provider: 'clay', visitor: row.visitor_id, why: admitted }, 'clay visitor row skipped');
+        return;
       }
+      await post({ ...row });
     },
   };
 }

@@ -19,10 +19,14 @@ export type FaultKind = 'status' | 'timeout' | 'malformed';
  * answer, or a 200 whose body is not the documented shape. `afterHandling` runs the normal handler
  * first (the provider did the work) and then answers with the fault, like a lost response.
  */
-export type Fault =
+export type Fault = (
   | { kind: 'status'; status: number; retryAfter?: string; afterHandling?: boolean }
   | { kind: 'timeout'; afterHandling?: boolean }
-  | { kind: 'malformed' };
+  | { kind: 'malformed' }
+) & {
+  /** Only requests to this path get the fault (default: every path). */
+  path?: string;
+};
 
 export interface FakeReply {
   status: number;
@@ -86,8 +90,11 @@ export async function startFakeServer(handler: FakeHandler, options: { latencyMs
   const server: Server = createServer((req, res) => {
     void (async () => {
       const body = await readJson(req);
-      const fault = queued.shift() ?? standing;
-      const recorded: RecordedRequest = { method: req.method ?? 'GET', path: req.url ?? '/', headers: req.headers, body, fault: fault?.kind ?? null, at: Date.now() };
+      const path = req.url ?? '/';
+      const applies = (f: Fault | null) => f !== null && (f.path === undefined || f.path === path);
+      const index = queued.findIndex(applies);
+      const fault = index >= 0 ? (queued.splice(index, 1)[0] ?? null) : applies(standing) ? standing : null;
+      const recorded: RecordedRequest = { method: req.method ?? 'GET', path, headers: req.headers, body, fault: fault?.kind ?? null, at: Date.now() };
       fake.requests.push(recorded);
       if (fake.latencyMs > 0) await new Promise((r) => setTimeout(r, fake.latencyMs));
       if (fault && 'afterHandling' in fault && fault.afterHandling) await handler(recorded);

@@ -2,6 +2,7 @@ import { Redis } from 'ioredis';
 import { buildConfig, type Config } from '../../src/core/config.ts';
 import { RETRY_POLICIES, type RetryPolicy } from '../../src/core/http-client.ts';
 import { deleteByPrefix } from '../../src/core/keys.ts';
+import type { Run } from '../../src/core/store.ts';
 import { createLogger } from '../../src/core/logger.ts';
 import { createContext, type AppContext } from '../../src/context.ts';
 import type { AlertLevel, BreakerTransition, Notifier } from '../../src/jobs/notifier.ts';
@@ -206,4 +207,15 @@ export function fakePeople(count: number, tierOf: (i: number) => 'apollo' | 'cla
     if (tier === 'bettercontact') bcEmails[`${first} ${last}`] = email;
   }
   return { people, clayEmails, bcEmails };
+}
+
+/** Waits until a run is completed, failed or stopped. */
+export async function waitForRun(h: LiveHarness, runId: string, timeoutMs = 30_000): Promise<Run> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const run = await h.ctx.store.getRun(runId);
+    if (run && ['completed', 'failed', 'stopped'].includes(run.status)) return run;
+    if (Date.now() > deadline) throw new Error(`run did not finish: ${run?.status} ${JSON.stringify(run?.stages)}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
 }
