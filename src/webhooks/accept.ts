@@ -47,8 +47,11 @@ export function createAcceptor(deps: { redis: Redis; keys: WebhookKeys; queue: W
   const timeoutMs = deps.timeoutMs ?? 3_000;
   return async (route: string, eventId: string, job: WebhookJob): Promise<AcceptResult> => {
     try {
-      const fresh = await withTimeout(deps.redis.set(deps.keys.seen(route, sha256(eventId).slice(0, 40)), '1', 'EX', deps.ttlSeconds, 'NX'), timeoutMs);
-      await withTimeout(deps.queue.add(job, jobIdFor(route, eventId)), timeoutMs);
+      // Both in flight at once (one round trip): the add is idempotent, so its order does not matter.
+      const [fresh] = await withTimeout(
+        Promise.all([deps.redis.set(deps.keys.seen(route, sha256(eventId).slice(0, 40)), '1', 'EX', deps.ttlSeconds, 'NX'), deps.queue.add(job, jobIdFor(route, eventId))]),
+        timeoutMs,
+      );
       return fresh === 'OK' ? 'accepted' : 'duplicate';
     } catch (err) {
       throw new QueueUnavailableError(err);

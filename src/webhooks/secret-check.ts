@@ -7,8 +7,8 @@ function digest(value: string): Buffer {
 }
 
 /** Constant-time comparison: both sides are hashed to equal-length digests first. */
-export function secretMatches(provided: string, expected: string): boolean {
-  return timingSafeEqual(digest(provided), digest(expected));
+export function secretMatches(provided: string, expected: string | Buffer): boolean {
+  return timingSafeEqual(digest(provided), typeof expected === 'string' ? digest(expected) : expected);
 }
 
 /**
@@ -17,7 +17,7 @@ export function secretMatches(provided: string, expected: string): boolean {
  * Without a configured secret every webhook is refused (deny by default).
  */
 export function createSecretCheck(secret: string | undefined) {
-  const expected = secret && secret !== '' ? secret : null;
+  const expected = secret && secret !== '' ? digest(secret) : null;
   return (req: Request, res: Response, next: NextFunction): void => {
     if (!expected) {
       res.status(503).json({ error: 'webhooks are disabled: WEBHOOK_SECRET is not configured' });

@@ -1,0 +1,147 @@
+/**
+ * Webhook intake: POST /webhooks/instantly and /webhooks/clay through the whole CAIO app (request
+ * id, secret check, 1 MB JSON parse, zod validation, idempotency marker and BullMQ enqueue) at 50
+ * connections, against a bare Express route that only parses JSON and answers 202, on the same
+ * machine and in the same run. Prints req/s, p50/p99 and the ratios.
+ * Targets: CAIO throughput >= 0.6 x bare, CAIO p99 < 20 ms. Everything stays on 127.0.0.1.
+ */
+import { randomBytes } from 'node:crypto';
+import type { Server } from 'node:http';
+import { createRequire } from 'node:module';
+import type { AddressInfo } from 'node:net';
+import express from 'express';
+import { buildConfig } from '../src/core/config.ts';
+import { deleteByPrefix } from '../src/core/keys.ts';
+import { createLogger } from '../src/core/logger.ts';
+import { createRedis, startEmbeddedRedis } from '../src/core/redis.ts';
+import { createContext } from '../src/context.ts';
+import { createHttpApp, listen } from '../src/server.ts';
+
+interface CannonResult {
+  requests: { total: number; average: number };
+  latency: { p50: number; p99: number; mean: number; max: number };
+  non2xx: number;
+  errors: number;
+  timeouts: number;
+}
+type Cannon = (options: Record<string, unknown>) => Promise<CannonResult>;
+// autocannon ships no types; only the fields read here are declared above.
+const autocannon = createRequire(import.meta.url)('autocannon') as Cannon;
+
+const CONNECTIONS = 50;
+const DURATION_S = Number(process.env.BENCH_SECONDS ?? 8);
+const WARMUP_S = 2;
+const SECRET = 'bench-webhook-secret';
+const THROUGHPUT_TARGET = 0.6;
+const P99_TARGET_MS = 20;
+
+// A fresh id per request: every request is a new event, so each one takes the full accept path
+// (no duplicate shortcut). Filled into a fixed template so the load generator stays cheap.
+const TEMPLATES = {
+  instantly: JSON.stringify({
+    timestamp: '2026-11-27T10:15:00.000Z',
+    event_type: 'email_opened',
+    workspace: 'ws_bench',
+    campaign_id: 'camp-bench',
+    campaign_name: 'Bench campaign',
+    lead_email: 'lead-ID@bench.example',
+    email_account: 'sender@caio.example',
+    step: 1,
+    variant: 1,
+    email_id: 'bench-ID',
+  }).split('ID'),
+  clay: JSON.stringify({
+    email: 'visitor-ID@bench.example',
+    email_status: 'valid',
+    first_name: 'Visitor',
+    last_name: 'Bench',
+    title: 'VP Sales',
+    company_name: 'Bench Co',
+    company_domain: 'bench.example',
+    linkedin_url: null,
+    industry: 'Software',
+    employee_count: 250,
+  }).split('ID'),
+};
+type Template = keyof typeof TEMPLATES;
+let counter = 0;
+
+async function load(url: string, path: string, template: Template, seconds: number): Promise<CannonResult> {
+  const parts = TEMPLATES[template];
+  return autocannon({
+    url,
+    connections: CONNECTIONS,
+    duration: seconds,
+    requests: [
+      {
+        method: 'POST',
+        path,
+        headers: { 'content-type': 'application/json', 'x-webhook-secret': SECRET },
+        setupRequest: (req: Record<string, unknown>) => ({ ...req, body: parts.join(`r${(counter++).toString(36)}`) }),
+      },
+    ],
+  });
+}
+
+function bareApp(): express.Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.post('/bare', express.json({ limit: '1mb' }), (_req, res) => {
+    res.status(202).json({ status: 'accepted' });
+  });
+  return app;
+}
+
+async function main(): Promise<void> {
+  const embedded = process.env.REDIS_URL ? null : await startEmbeddedRedis();
+  const redisUrl = process.env.REDIS_URL ?? embedded?.url ?? '';
+  const prefix = `caio-bench-webhooks-${randomBytes(3).toString('hex')}`;
+  const config = buildConfig({}, { CAIO_REDIS_PREFIX: prefix, REDIS_URL: redisUrl, WEBHOOK_SECRET: SECRET });
+  const redis = createRedis(redisUrl);
+  const ctx = createContext({ config, logger: createLogger('silent'), redis });
+  const caio: Server = await listen(createHttpApp(ctx), 0, '127.0.0.1');
+  const bare: Server = await listen(bareApp(), 0, '127.0.0.1');
+  const caioUrl = `http://127.0.0.1:${(caio.address() as AddressInfo).port}`;
+  const bareUrl = `http://127.0.0.1:${(bare.address() as AddressInfo).port}`;
+  try {
+    await load(bareUrl, '/bare', 'instantly', WARMUP_S);
+    await load(caioUrl, '/webhooks/instantly', 'instantly', WARMUP_S);
+    // Bare before and after the CAIO runs; the faster of the two is the (stricter) baseline.
+    const bare1 = await load(bareUrl, '/bare', 'instantly', DURATION_S);
+    const instantly = await load(caioUrl, '/webhooks/instantly', 'instantly', DURATION_S);
+    const clay = await load(caioUrl, '/webhooks/clay', 'clay', DURATION_S);
+    const bare2 = await load(bareUrl, '/bare', 'clay', DURATION_S);
+    const baseline = bare1.requests.average >= bare2.requests.average ? bare1 : bare2;
+    const jobs = await ctx.webhookQueue.queue.getJobCounts('waiting');
+    const row = (name: string, r: CannonResult) =>
+      `${name.padEnd(34)} ${r.requests.average.toFixed(0).padStart(8)} req/s   p50 ${String(r.latency.p50).padStart(3)} ms   p99 ${String(r.latency.p99).padStart(3)} ms   non-2xx ${r.non2xx}   errors ${r.errors + r.timeouts}\n`;
+    process.stdout.write(`${CONNECTIONS} connections, ${DURATION_S} s per run, Redis ${redisUrl}\n`);
+    process.stdout.write(row('bare Express JSON route (1st)', bare1));
+    process.stdout.write(row('bare Express JSON route (2nd)', bare2));
+    process.stdout.write(row('POST /webhooks/instantly', instantly));
+    process.stdout.write(row('POST /webhooks/clay (visitor row)', clay));
+    process.stdout.write(`jobs queued: ${jobs.waiting ?? 0} (accepted: ${instantly.requests.total - instantly.non2xx + clay.requests.total - clay.non2xx})\n`);
+    let ok = true;
+    for (const [name, r] of [['instantly', instantly], ['clay', clay]] as const) {
+      const ratio = r.requests.average / baseline.requests.average;
+      const ratioOk = ratio >= THROUGHPUT_TARGET;
+      const p99Ok = r.latency.p99 < P99_TARGET_MS;
+      ok = ok && ratioOk && p99Ok && r.non2xx === 0;
+      process.stdout.write(
+        `${name}: throughput ${ratio.toFixed(2)} x bare (target >= ${THROUGHPUT_TARGET}) ${ratioOk ? 'OK' : 'BELOW TARGET'}; p99 ${r.latency.p99} ms (target < ${P99_TARGET_MS} ms) ${p99Ok ? 'OK' : 'ABOVE TARGET'}\n`,
+      );
+    }
+    process.stdout.write(ok ? 'all webhook targets met\n' : 'some webhook targets missed\n');
+  } finally {
+    caio.closeAllConnections();
+    bare.closeAllConnections();
+    await new Promise<void>((r) => caio.close(() => r()));
+    await new Promise<void>((r) => bare.close(() => r()));
+    await ctx.close();
+    await deleteByPrefix(redis, prefix);
+    redis.disconnect();
+    await embedded?.stop();
+  }
+}
+
+await main();
