@@ -59,8 +59,8 @@ export function contentHash(subject: string, body: string): string {
 const DECIDE = `
 local status = redis.call('HGET', KEYS[1], 'status')
 if not status then return {'not_found'} end
-if status ~= 'pending' then return {'already_decided'} end
-if ARGV[5] ~= '' and ARGV[5] ~= redis.call('HGET', KEYS[1], 'hash') then return {'stale'} end
+if status ~= 'pending' then return {'already_decided', '', '', '', unpack(redis.call('HGETALL', KEYS[1]))} end
+if ARGV[5] ~= '' and ARGV[5] ~= redis.call('HGET', KEYS[1], 'hash') then return {'stale', '', '', '', unpack(redis.call('HGETALL', KEYS[1]))} end
 local prev = redis.call('HMGET', KEYS[1], 'subject', 'body', 'hash')
 redis.call('HSET', KEYS[1], 'status', ARGV[1], 'decided_by', ARGV[2], 'decided_at', ARGV[3])
 if ARGV[1] == 'edited' then
@@ -68,7 +68,7 @@ if ARGV[1] == 'edited' then
   redis.call('HINCRBY', KEYS[1], 'version', 1)
 end
 redis.call('ZREM', KEYS[2], ARGV[8])
-return {'ok', prev[1], prev[2], prev[3]}`;
+return {'ok', prev[1], prev[2], prev[3], unpack(redis.call('HGETALL', KEYS[1]))}`;
 
 export interface Approvals {
   /** Creates the pending record once; returns the existing one on a retry. */
@@ -96,20 +96,18 @@ export function createApprovals(redis: Redis, keys: Keys, audit: Audit): Approva
       const created = (await redis.hsetnx(keys.approval(id), 'id', id)) === 1;
       if (created) {
         const now = new Date();
-        await redis
-          .multi()
-          .hset(keys.approval(id), {
-            runId: input.runId,
-            leadRef: input.leadRef,
-            status: 'pending',
-            subject: input.subject,
-            body: input.body,
-            hash: contentHash(input.subject, input.body),
-            version: 1,
-            created_at: now.toISOString(),
-          })
-          .zadd(keys.approvalsPending, String(now.getTime()), id)
-          .exec();
+        const fields = {
+          runId: input.runId,
+          leadRef: input.leadRef,
+          status: 'pending',
+          subject: input.subject,
+          body: input.body,
+          hash: contentHash(input.subject, input.body),
+          version: '1',
+          created_at: now.toISOString(),
+        };
+        await redis.multi().hset(keys.approval(id), fields).zadd(keys.approvalsPending, String(now.getTime()), id).exec();
+        return { approval: toApproval({ id, ...fields }), created };
       }
       const approval = await get(id);
       if (!approval) throw new Error(`approval ${id} vanished while being created`);
@@ -126,13 +124,13 @@ export function createApprovals(redis: Redis, keys: Keys, audit: Audit): Approva
       const at = new Date().toISOString();
       const edited = decision.action === 'edit' ? decision : null;
       const newHash = edited ? contentHash(edited.subject, edited.body) : '';
-      const [result, prevSubject, prevBody, prevHash] = (await decideScript(
+      const [result, prevSubject, prevBody, prevHash, ...flat] = (await decideScript(
         [keys.approval(id), keys.approvalsPending],
         [status, decision.by, at, newHash, decision.shownHash ?? '', edited?.subject ?? '', edited?.body ?? '', id],
-      )) as [string, string?, string?, string?];
+      )) as [string, string?, string?, string?, ...string[]];
       if (result === 'not_found') return { ok: false, reason: 'not_found' };
-      const approval = await get(id);
-      if (!approval) return { ok: false, reason: 'not_found' };
+      // The script returns the record as it left it, so no second read is needed.
+      const approval = toApproval(Object.fromEntries(Array.from({ length: flat.length / 2 }, (_, i) => [flat[2 * i], flat[2 * i + 1]])));
       if (result === 'already_decided') {
         await audit.append({ actor: decision.by, action: 'approval.duplicate', subject: id, details: { attempted: decision.action, decided: approval.status, decided_by: approval.decided_by } });
         return { ok: false, reason: 'already_decided', approval };

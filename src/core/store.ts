@@ -55,14 +55,9 @@ if redis.call('SADD', KEYS[2], ARGV[1]) == 1 then
 end
 return 0`;
 
-// Optionally marks a lead terminal (ARGV[2]), then recomputes the run status from its counters;
-// stopped/failed/completed are sticky here. One script, so a lead's end costs one round trip.
-const REFRESH_STATUS = `
-if ARGV[2] ~= '' then
-  redis.call('SADD', KEYS[2], ARGV[2])
-  redis.call('SREM', KEYS[3], ARGV[2])
-  redis.call('SREM', KEYS[4], ARGV[2])
-end
+// Recomputes the run status from its counters; stopped/failed/completed are sticky here.
+// KEYS[1] run hash, KEYS[2] terminal set, KEYS[3] awaiting set; ARGV[1] now (ISO).
+const REFRESH_BODY = `
 local status = redis.call('HGET', KEYS[1], 'status')
 if not status or status == 'stopped' or status == 'failed' or status == 'completed' then return status end
 local total = redis.call('HGET', KEYS[1], 'total')
@@ -80,6 +75,28 @@ end
 if next ~= status then redis.call('HSET', KEYS[1], 'status', next) end
 return next`;
 
+const REFRESH_STATUS = REFRESH_BODY;
+
+// A lead leaves a stage: counted in and out once, and, when it leaves the pipeline, marked
+// terminal with the run status refreshed. One round trip for what every stage does last.
+// KEYS[4] held set, KEYS[5] stage in-set, KEYS[6] stage done-set;
+// ARGV[2] ref, ARGV[3] stage, ARGV[4] outcome, ARGV[5] now (ms), ARGV[6] '1' when terminal.
+const LEAD_OUT = `
+if redis.call('SADD', KEYS[5], ARGV[2]) == 1 then
+  redis.call('HINCRBY', KEYS[1], ARGV[3] .. '.in', 1)
+  redis.call('HSETNX', KEYS[1], ARGV[3] .. '.started_at', ARGV[5])
+end
+if redis.call('SADD', KEYS[6], ARGV[2]) == 1 then
+  redis.call('HINCRBY', KEYS[1], ARGV[3] .. '.' .. ARGV[4], 1)
+  local ended = tonumber(redis.call('HGET', KEYS[1], ARGV[3] .. '.ended_at') or '0')
+  if tonumber(ARGV[5]) > ended then redis.call('HSET', KEYS[1], ARGV[3] .. '.ended_at', ARGV[5]) end
+end
+if ARGV[6] ~= '1' then return 0 end
+redis.call('SADD', KEYS[2], ARGV[2])
+redis.call('SREM', KEYS[3], ARGV[2])
+redis.call('SREM', KEYS[4], ARGV[2])
+` + REFRESH_BODY;
+
 export interface Store {
   createRun(run: { id: string; source: Source; limit: number; started_by: string; slack_channel?: string | undefined }): Promise<boolean>;
   getRun(runId: string): Promise<Run | null>;
@@ -91,6 +108,8 @@ export interface Store {
   stageOut(runId: string, stage: Stage, member: string, outcome: Outcome, count?: number): Promise<boolean>;
   /** The lead has left the pipeline (sent, shadowed, dropped, rejected or failed). */
   markTerminal(runId: string, ref: string): Promise<void>;
+  /** A lead leaves a stage with an outcome (counted in and out once); `terminal` ends it too. */
+  leadOut(runId: string, stage: Stage, ref: string, outcome: Outcome, terminal: boolean): Promise<void>;
   setAwaiting(runId: string, ref: string, awaiting: boolean): Promise<void>;
   setHeld(runId: string, ref: string, held: boolean): Promise<void>;
   saveLead(lead: Lead): Promise<void>;
@@ -98,7 +117,7 @@ export interface Store {
   createLead(lead: Lead): Promise<boolean>;
   getLead(ref: string): Promise<Lead | null>;
   /** Merges a patch into the lead; pass the lead just read to save a round trip. */
-  updateLead(ref: string, patch: Partial<Lead>, current?: Lead): Promise<Lead>;
+  updateLead(ref: string, patch: Partial<Lead>, current?: Lead): Promise<void>;
   runLeadRefs(runId: string): Promise<string[]>;
 }
 
@@ -106,6 +125,7 @@ export function createStore(redis: Redis, keys: Keys): Store {
   const stageInScript = defineScript(redis, STAGE_IN);
   const stageOutScript = defineScript(redis, STAGE_OUT);
   const refreshScript = defineScript(redis, REFRESH_STATUS);
+  const leadOutScript = defineScript(redis, LEAD_OUT);
   const terminalKey = (runId: string) => keys.runSet(runId, 'terminal');
   const awaitingKey = (runId: string) => keys.runSet(runId, 'awaiting');
   const heldKey = (runId: string) => keys.runSet(runId, 'held');
@@ -154,8 +174,14 @@ export function createStore(redis: Redis, keys: Keys): Store {
       await redis.hset(keys.run(runId), fields);
     },
     async refreshRunStatus(runId) {
-      const status = await refreshScript([keys.run(runId), terminalKey(runId), awaitingKey(runId), heldKey(runId)], [new Date().toISOString(), '']);
+      const status = await refreshScript([keys.run(runId), terminalKey(runId), awaitingKey(runId)], [new Date().toISOString()]);
       return (status as RunStatus | null) ?? null;
+    },
+    async leadOut(runId, stage, ref, outcome, terminal) {
+      await leadOutScript(
+        [keys.run(runId), terminalKey(runId), awaitingKey(runId), heldKey(runId), keys.runStageSet(runId, stage, 'in'), keys.runStageSet(runId, stage, 'done')],
+        [new Date().toISOString(), ref, stage, outcome, Date.now(), terminal ? '1' : '0'],
+      );
     },
     async stageIn(runId, stage, member, count = 1) {
       const added = await stageInScript([keys.run(runId), keys.runStageSet(runId, stage, 'in')], [member, stage, Date.now(), count]);
@@ -166,7 +192,8 @@ export function createStore(redis: Redis, keys: Keys): Store {
       return added === 1;
     },
     async markTerminal(runId, ref) {
-      await refreshScript([keys.run(runId), terminalKey(runId), awaitingKey(runId), heldKey(runId)], [new Date().toISOString(), ref]);
+      await redis.multi().sadd(terminalKey(runId), ref).srem(awaitingKey(runId), ref).srem(heldKey(runId), ref).exec();
+      await store.refreshRunStatus(runId);
     },
     async setAwaiting(runId, ref, awaiting) {
       if (awaiting) await redis.sadd(awaitingKey(runId), ref);
@@ -178,25 +205,30 @@ export function createStore(redis: Redis, keys: Keys): Store {
       else await redis.srem(heldKey(runId), ref);
     },
     async saveLead(lead) {
-      await redis.multi().set(keys.lead(lead.ref), JSON.stringify(lead)).sadd(keys.runSet(lead.runId, 'leads'), lead.ref).exec();
+      await redis.multi().hset(keys.lead(lead.ref), leadFields(lead)).sadd(keys.runSet(lead.runId, 'leads'), lead.ref).exec();
     },
     async createLead(lead) {
-      const result = await redis.set(keys.lead(lead.ref), JSON.stringify(lead), 'NX');
+      const created = (await redis.hsetnx(keys.lead(lead.ref), 'ref', JSON.stringify(lead.ref))) === 1;
+      if (created) await redis.hset(keys.lead(lead.ref), leadFields(lead));
       await redis.sadd(keys.runSet(lead.runId, 'leads'), lead.ref);
-      return result === 'OK';
+      return created;
     },
     async getLead(ref) {
-      const raw = await redis.get(keys.lead(ref));
-      return raw ? (JSON.parse(raw) as Lead) : null;
+      const hash = await redis.hgetall(keys.lead(ref));
+      if (!hash.ref) return null;
+      return Object.fromEntries(Object.entries(hash).map(([field, value]) => [field, JSON.parse(value) as unknown])) as unknown as Lead;
     },
     async updateLead(ref, patch, known) {
-      const current = known ?? (await store.getLead(ref));
-      if (!current) throw new Error(`lead ${ref} not found`);
-      const next: Lead = { ...current, ...patch, updated_at: new Date().toISOString() };
-      // A retried job (after a crash) must never move a lead back to an earlier state.
-      if (patch.state && STATE_RANK[patch.state] < STATE_RANK[current.state]) next.state = current.state;
-      await redis.set(keys.lead(ref), JSON.stringify(next));
-      return next;
+      const fields: Partial<Lead> = { ...patch, updated_at: new Date().toISOString() };
+      if (patch.state) {
+        const raw = known ? null : await redis.hget(keys.lead(ref), 'state');
+        const current = known?.state ?? (raw ? (JSON.parse(raw) as LeadState) : null);
+        if (current === null) throw new Error(`lead ${ref} not found`);
+        // A retried job (after a crash) must never move a lead back to an earlier state.
+        if (STATE_RANK[patch.state] < STATE_RANK[current]) delete fields.state;
+      }
+      // Only the changed fields are written: a lead's draft and cadence are not re-sent every stage.
+      await redis.hset(keys.lead(ref), leadFields(fields));
     },
     async runLeadRefs(runId) {
       return redis.smembers(keys.runSet(runId, 'leads'));
@@ -223,6 +255,13 @@ const STATE_RANK: Record<LeadState, number> = {
   skipped: 8,
   failed: 9,
 };
+
+/** A lead is a hash of JSON-encoded fields, so a stage writes only what it changed. */
+function leadFields(lead: Partial<Lead>): Record<string, string> {
+  const fields: Record<string, string> = {};
+  for (const [field, value] of Object.entries(lead)) if (value !== undefined) fields[field] = JSON.stringify(value);
+  return fields;
+}
 
 function num(value: string | undefined): number {
   return value ? Number(value) : 0;

@@ -1,16 +1,17 @@
 import type { Approval, Decision, DecisionResult } from '../core/approvals.ts';
+import type { Lead } from '../core/types.ts';
 import type { PipelineDeps } from './deps.ts';
-import { finishLead } from './stage-runner.ts';
+import { finishLead, passLead } from './stage-runner.ts';
 
 /**
  * The one way a decision is made (Slack buttons, the edit modal, the CLI, auto-approve): the
  * approval record takes the first decision atomically, then the lead moves on exactly once.
  */
 export function createApprovalService(deps: Pick<PipelineDeps, 'approvals' | 'store' | 'queues' | 'notifier' | 'logger'>) {
-  async function applyDecision(approval: Approval): Promise<void> {
+  async function applyDecision(approval: Approval, known?: Lead): Promise<void> {
     const { store, queues } = deps;
     if (approval.status === 'pending') return;
-    const lead = await store.getLead(approval.leadRef);
+    const lead = known ?? (await store.getLead(approval.leadRef));
     if (!lead) return;
     const wasWaiting = lead.state === 'awaiting_approval';
     if (approval.status === 'rejected') {
@@ -20,17 +21,17 @@ export function createApprovalService(deps: Pick<PipelineDeps, 'approvals' | 'st
     }
     await store.updateLead(lead.ref, { state: 'approved' }, lead);
     await queues.addLeadJob('send', { runId: lead.runId, ref: lead.ref });
-    await store.stageOut(lead.runId, 'approve', lead.ref, 'out');
+    await passLead(deps, lead.runId, lead.ref, 'approve');
     if (wasWaiting) await store.setAwaiting(lead.runId, lead.ref, false);
     await deps.notifier.runUpdated(lead.runId);
   }
 
   return {
     applyDecision,
-    async decide(id: string, decision: Decision): Promise<DecisionResult> {
+    async decide(id: string, decision: Decision, known?: Lead): Promise<DecisionResult> {
       const result = await deps.approvals.decide(id, decision);
       if (result.ok) {
-        await applyDecision(result.approval);
+        await applyDecision(result.approval, known);
         await deps.notifier.approvalDecided(result.approval);
       }
       return result;

@@ -16,10 +16,10 @@ export function createApproveProcessor(deps: PipelineDeps, service: ApprovalServ
         subject: lead.email_draft.subject,
         body: lead.email_draft.body,
       });
-      if (approval.status !== 'pending') return service.applyDecision(approval);
+      if (approval.status !== 'pending') return service.applyDecision(approval, lead);
       if (deps.config.safety.auto_approve) {
-        const result = await service.decide(approval.id, { action: 'approve', by: 'auto_approve', shownHash: approval.hash });
-        if (!result.ok && result.reason === 'already_decided') await service.applyDecision(result.approval);
+        const result = await service.decide(approval.id, { action: 'approve', by: 'auto_approve', shownHash: approval.hash }, lead);
+        if (!result.ok && result.reason === 'already_decided') await service.applyDecision(result.approval, lead);
         return;
       }
       await deps.store.updateLead(lead.ref, { state: 'awaiting_approval' }, lead);

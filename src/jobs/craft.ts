@@ -3,7 +3,7 @@ import { buildCadence } from '../core/cadence.ts';
 import { craftEmail } from '../core/email-template.ts';
 import type { PipelineDeps } from './deps.ts';
 import type { LeadJobData } from './queues.ts';
-import { requireLead, runLeadStage } from './stage-runner.ts';
+import { passLead, requireLead, runLeadStage } from './stage-runner.ts';
 
 /** Craft: the personalised first email and the 21-day cadence plan, stored with the lead. */
 export function createCraftProcessor(deps: PipelineDeps) {
@@ -14,7 +14,7 @@ export function createCraftProcessor(deps: PipelineDeps) {
       const draft = craftEmail(lead, lead.icp);
       await deps.store.updateLead(lead.ref, { email_draft: draft, cadence: buildCadence(), state: 'crafted' }, lead);
       await deps.queues.addLeadJob('approve', job.data);
-      await deps.store.stageOut(lead.runId, 'craft', lead.ref, 'out');
-    });
+      await passLead(deps, lead.runId, lead.ref, 'craft');
+    }, { countInFirst: false });
   };
 }

@@ -5,7 +5,7 @@ import type { ClayCallback, EmailFound } from '../providers/types.ts';
 import type { PipelineDeps } from './deps.ts';
 import type { LeadJobData } from './queues.ts';
 import { parkOnDeferred } from './park-on-deferred.ts';
-import { finishLead, park, requireLead, runLeadStage, waitWhileStopped } from './stage-runner.ts';
+import { finishLead, passLead, park, requireLead, runLeadStage, waitWhileStopped } from './stage-runner.ts';
 
 /** Where a lead's enrichment is between wake-ups; kept in the job's data so a crash loses nothing. */
 export interface EnrichJobData extends LeadJobData {
@@ -57,7 +57,7 @@ export function createEnrichProcessor(deps: PipelineDeps) {
     }
     await store.updateLead(lead.ref, { ...fillMissing(lead, found.patch), email: found.email, email_status: found.email_status, enriched_by: by, state: 'enriched' }, lead);
     await queues.addLeadJob('segment', { runId: lead.runId, ref: lead.ref });
-    await store.stageOut(lead.runId, 'enrich', lead.ref, 'out');
+    await passLead(deps, lead.runId, lead.ref, 'enrich');
   }
 
   async function startClay(job: Job<EnrichJobData>, token: string | undefined, lead: Lead): Promise<void> {

@@ -2,7 +2,7 @@ import type { Job } from 'bullmq';
 import { scoreLead } from '../core/icp-score.ts';
 import type { PipelineDeps } from './deps.ts';
 import type { LeadJobData } from './queues.ts';
-import { finishLead, requireLead, runLeadStage } from './stage-runner.ts';
+import { finishLead, passLead, requireLead, runLeadStage } from './stage-runner.ts';
 
 /** Segment: the explainable ICP score; disqualified leads stop here. */
 export function createSegmentProcessor(deps: PipelineDeps) {
@@ -16,7 +16,7 @@ export function createSegmentProcessor(deps: PipelineDeps) {
       }
       await deps.store.updateLead(lead.ref, { icp, state: 'segmented' }, lead);
       await deps.queues.addLeadJob('craft', job.data);
-      await deps.store.stageOut(lead.runId, 'segment', lead.ref, 'out');
-    });
+      await passLead(deps, lead.runId, lead.ref, 'segment');
+    }, { countInFirst: false });
   };
 }

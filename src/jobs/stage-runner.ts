@@ -15,15 +15,17 @@ export const STOPPED_RECHECK_MS = 5_000;
 /**
  * Runs one stage for one lead with the bookkeeping every stage shares: the lead is counted in once,
  * and a final failure is counted as an error and ends the lead, so in = out + dropped + errors.
+ * Stages that finish at once (`countInFirst: false`) are counted in when they count the lead out.
  */
 export async function runLeadStage(
   stage: Exclude<Stage, 'scrape'>,
   job: Job<LeadJobData>,
   deps: PipelineDeps,
   body: () => Promise<void>,
+  options: { countInFirst?: boolean } = {},
 ): Promise<void> {
   const { runId, ref } = job.data;
-  await deps.store.stageIn(runId, stage, ref);
+  if (options.countInFirst ?? true) await deps.store.stageIn(runId, stage, ref);
   try {
     await body();
   } catch (err) {
@@ -32,11 +34,9 @@ export async function runLeadStage(
     const final = err instanceof UnrecoverableError || job.attemptsMade + 1 >= attempts;
     deps.logger.warn({ err, stage, lead: ref, attempt: job.attemptsMade + 1, final }, 'stage failed');
     if (final) {
-      if (await deps.store.stageOut(runId, stage, ref, 'errors')) {
-        await deps.store.updateLead(ref, { state: 'failed' }).catch(() => undefined);
-        await deps.store.markTerminal(runId, ref);
-        await deps.notifier.runUpdated(runId);
-      }
+      await deps.store.updateLead(ref, { state: 'failed' }).catch(() => undefined);
+      await deps.store.leadOut(runId, stage, ref, 'errors', true);
+      await deps.notifier.runUpdated(runId);
     }
     throw err;
   }
@@ -50,9 +50,13 @@ export async function waitWhileStopped(job: Job, token: string | undefined, deps
 
 /** Ends a lead at this stage (dropped or done): counted once, and the run's status refreshed. */
 export async function finishLead(deps: Pick<PipelineDeps, 'store' | 'notifier'>, runId: string, ref: string, stage: Exclude<Stage, 'scrape'>, outcome: 'out' | 'dropped'): Promise<void> {
-  await deps.store.stageOut(runId, stage, ref, outcome);
-  await deps.store.markTerminal(runId, ref);
+  await deps.store.leadOut(runId, stage, ref, outcome, true);
   await deps.notifier.runUpdated(runId);
+}
+
+/** The lead passed this stage (the next stage's job is already queued). */
+export async function passLead(deps: Pick<PipelineDeps, 'store'>, runId: string, ref: string, stage: Exclude<Stage, 'scrape'>): Promise<void> {
+  await deps.store.leadOut(runId, stage, ref, 'out', false);
 }
 
 export async function requireLead(deps: PipelineDeps, ref: string) {
