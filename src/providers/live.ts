@@ -1,6 +1,7 @@
 import type { Redis } from 'ioredis';
 import { ConfigError, type Config } from '../core/config.ts';
 import { createHttpClient, RETRY_POLICIES, type HttpClient, type RetryPolicy } from '../core/http-client.ts';
+import type { Emergency } from '../core/emergency.ts';
 import type { Keys } from '../core/keys.ts';
 import type { Logger } from '../core/logger.ts';
 import type { Metrics } from '../core/metrics.ts';
@@ -24,6 +25,7 @@ export interface LiveProviderDeps {
   notifier: Notifier;
   resumeClay: ClayResume;
   metrics?: Pick<Metrics, 'breakerState'> | undefined;
+  emergency?: Pick<Emergency, 'recentState'> | undefined;
 }
 
 export interface LiveProviders extends Providers {

@@ -2,7 +2,8 @@ import type { Redis } from 'ioredis';
 import type { z } from 'zod';
 import { createCircuitBreaker, type CircuitBreaker } from '../core/circuit-breaker.ts';
 import type { Config } from '../core/config.ts';
-import type { HttpClient, HttpRequest, HttpResponse } from '../core/http-client.ts';
+import type { Emergency } from '../core/emergency.ts';
+import { ProviderDeferredError, type HttpClient, type HttpRequest, type HttpResponse } from '../core/http-client.ts';
 import type { Keys } from '../core/keys.ts';
 import type { Logger } from '../core/logger.ts';
 import type { Metrics } from '../core/metrics.ts';
@@ -14,6 +15,8 @@ import type { Credits } from './credits.ts';
 export type ProviderName = 'apollo' | 'clay' | 'bettercontact' | 'instantly' | 'ghl' | 'heyreach';
 export const PROVIDER_NAMES: readonly ProviderName[] = ['apollo', 'clay', 'bettercontact', 'instantly', 'ghl', 'heyreach'];
 
+const EMERGENCY_RECHECK_MS = 5_000;
+
 /** What every live provider is built from (passed in by createLiveProviders). */
 export interface ProviderDeps {
   config: Config;
@@ -23,6 +26,8 @@ export interface ProviderDeps {
   notifier: Notifier;
   metrics?: Pick<Metrics, 'breakerState'> | undefined;
   resumeClay: ClayResume;
+  /** Checked before every call: a stopped system makes no outbound call at all. */
+  emergency?: Pick<Emergency, 'recentState'> | undefined;
   http: HttpClient;
   credits: Credits;
 }
@@ -44,7 +49,11 @@ export function createProviderChannel(deps: ProviderDeps, provider: ProviderName
   return {
     provider,
     breaker,
-    call(req) {
+    async call(req) {
+      // The stages check the stop too; this is the last line, for every caller (webhooks, cadence).
+      if ((await deps.emergency?.recentState())?.stopped) {
+        throw new ProviderDeferredError('EMERGENCY_STOPPED', provider, req.route, Date.now() + EMERGENCY_RECHECK_MS, `${provider} ${req.route}: emergency stop is on`);
+      }
       return breaker.run(() => deps.http.request({ ...req, provider, beforeAttempt: () => limiter.acquire() }));
     },
     async parse(schema, body, route) {

@@ -68,8 +68,9 @@ describe('cluster-wide rate limits', () => {
     const matches = h.fakes.apollo.requests.filter((r) => r.path === '/api/v1/people/match');
     expect(matches.filter((r) => r.fault === 'status')).toHaveLength(60);
     expect(matches.length).toBeGreaterThanOrEqual(90);
-    // Everything to Apollo (search included) stayed within 20 per second (+2 for arrival jitter).
-    expect(peak(h.fakes.apollo.requests.map((r) => r.at), 1_000)).toBeLessThanOrEqual(apolloLimit.max + 2);
+    // Everything to Apollo (search included) stayed within 20 per second. Slots are granted by Redis's
+    // clock and requests arrive a few ms later (new connections, a busy loop), so the fake checks a 900 ms window.
+    expect(peak(h.fakes.apollo.requests.map((r) => r.at), 900)).toBeLessThanOrEqual(apolloLimit.max);
     expect(h.recorder.transitions).toHaveLength(0);
   }, 60_000);
 });

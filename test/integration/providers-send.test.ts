@@ -3,7 +3,7 @@ import { buildConfig, ConfigError } from '../../src/core/config.ts';
 import { RETRY_POLICIES } from '../../src/core/http-client.ts';
 import { startRun } from '../../src/jobs/runs.ts';
 import { assertLiveConfig } from '../../src/providers/live.ts';
-import { CAMPAIGN_ID, createLiveHarness, FAST_LIVE, fakePeople, waitForRun, type LiveHarness } from '../helpers/live-harness.ts';
+import { CAMPAIGN_ID, createLiveHarness, FAKE_KEYS, FAST_LIVE, fakePeople, waitForRun, type LiveHarness } from '../helpers/live-harness.ts';
 
 let h: LiveHarness | undefined;
 afterEach(async () => {
@@ -33,6 +33,23 @@ describe('Instantly behind the safety gate', () => {
     expect([...(campaign?.keys() ?? [])].sort()).toEqual(people.map((p) => p.email).sort());
     const sent = (await h.ctx.audit.list({})).filter((e) => e.action === 'send.sent');
     expect(sent).toHaveLength(3);
+    // The failed attempts were logged (stage failures included) without a key or an address.
+    expect(h.logLines.some((l) => l.includes('"status":500'))).toBe(true);
+    for (const line of h.logLines) {
+      for (const secret of Object.values(FAKE_KEYS)) expect(line).not.toContain(secret);
+      for (const p of people) expect(line).not.toContain(p.email ?? '@@');
+    }
+  });
+
+  it('makes no provider call at all while the emergency stop is on', async () => {
+    h = await createLiveHarness({ name: 'send-stop' });
+    await h.ctx.emergency.stop('test', 'drill');
+    const contact = { email: 'v@example.com', first_name: 'V', last_name: null, company_name: null, source: 'rb2b', tags: [] };
+    await expect(h.providers.ghl!.upsertContact(contact)).rejects.toMatchObject({ code: 'EMERGENCY_STOPPED' });
+    expect(h.fakes.ghl.requests).toHaveLength(0);
+    await h.ctx.emergency.clear();
+    await new Promise((r) => setTimeout(r, 300));
+    await expect(h.providers.ghl!.upsertContact(contact)).resolves.toMatchObject({ created: true });
   });
 
   it('parks the send while the Instantly breaker is open and sends once it closes', async () => {
