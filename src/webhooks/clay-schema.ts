@@ -42,6 +42,8 @@ export interface ClayPipelinePayload extends ClayEnrichment {
 export interface ClayVisitorPayload extends ClayEnrichment {
   /** Absent when the row came from a Clay table CAIO did not fill (RB2B → Clay directly). */
   visitor_id: string | null;
+  /** Set on the stand-in CAIO queues when Clay is asked: it completes the visitor only if Clay never did. */
+  fallback?: boolean;
 }
 
 export function pickEnrichment(body: ClayCallbackBody): ClayEnrichment {

@@ -4,7 +4,7 @@ import { jobLogger, parkWhileStopped, type WorkerDeps } from './deps.ts';
 import { qualifyVisitor } from './visitor-qualify.ts';
 
 /**
- * A visitor's Clay result: merged into the visitor, upserted in GoHighLevel with the intent score
+ * A visitor's Clay result (or, when Clay did not answer in time, RB2B's own fields): merged into the visitor, upserted in GoHighLevel with the intent score
  * as a tag, then scored for the pipeline.
  */
 export function createClayVisitorProcessor(deps: WorkerDeps) {
@@ -13,6 +13,10 @@ export function createClayVisitorProcessor(deps: WorkerDeps) {
     const log = jobLogger(deps, job);
     const { payload } = job.data;
     const id = payload.visitor_id ?? (await visitors.resolve(payload.email, payload.linkedin_url));
+    if (payload.fallback && (await visitors.get(id))?.enriched) {
+      log.info({ visitor: id }, 'clay answered in time: fallback not needed');
+      return;
+    }
     await visitors.applyEnrichment(id, payload);
     if (!payload.visitor_id) await visitors.setFields(id, { first_seen: new Date().toISOString() }).catch(() => undefined);
     await parkWhileStopped(deps, job, token, log);

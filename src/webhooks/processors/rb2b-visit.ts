@@ -51,6 +51,12 @@ export function createRb2bVisitProcessor(deps: WorkerDeps) {
       const clay = ctx.providers.clay;
       if (clay?.submitVisitor) {
         await clay.submitVisitor(row);
+        // If Clay skips the row (budget, webhook full) or never calls back, RB2B's own fields
+        // complete the visitor after the Clay timeout; a Clay answer before then wins.
+        const payload = { ...row, email_status: null, fallback: true };
+        await ctx.webhookQueue.add({ name: 'clay-visitor', data: { reqId: job.data.reqId, payload } }, jobIdFor('clay-visitor-fallback', `${id}-${day}`), {
+          delayMs: ctx.config.pipeline.clay_timeout_ms,
+        });
         log.info({ visitor: id }, 'visitor sent to Clay');
       } else {
         // No Clay visitor table (the sandbox, or a live Clay without one): RB2B's own fields are the
