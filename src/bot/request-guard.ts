@@ -13,20 +13,23 @@ class BodyError extends Error {
 }
 
 /** Reads the raw bytes (the signature is over them, so nothing may parse the body first). */
-async function readBody(req: Request, limit: number): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  try {
-    for await (const chunk of req) {
-      const buf = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk as string);
-      size += buf.length;
-      if (size > limit) throw new BodyError(413);
-      chunks.push(buf);
-    }
-  } catch (err) {
-    throw err instanceof BodyError ? err : new BodyError(400);
-  }
-  return Buffer.concat(chunks);
+function readBody(req: Request, limit: number): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > limit) {
+        req.removeAllListeners('data');
+        reject(new BodyError(413));
+        req.resume();
+        return;
+      }
+      chunks.push(chunk);
+    });
+    req.on('end', () => resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks)));
+    req.on('error', () => reject(new BodyError(400)));
+  });
 }
 
 /**
@@ -48,7 +51,8 @@ export function slackRequestGuard(deps: { signingSecret: string; logger: Logger;
     const body = raw.toString('utf8');
     const signature = req.header('x-slack-signature');
     const timestamp = Number(req.header('x-slack-request-timestamp'));
-    const sslCheck = body.includes('ssl_check=1');
+    // Slack's certificate check is the one unsigned request; Bolt answers it.
+    const sslCheck = !(req.header('content-type') ?? '').includes('json') && new URLSearchParams(body).get('ssl_check') === '1';
     if (!sslCheck) {
       try {
         // Rejects a bad HMAC and a timestamp more than five minutes old (replays).

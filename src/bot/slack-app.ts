@@ -9,7 +9,8 @@ import { homeView } from './blocks-control.ts';
 import type { SlackDeps } from './deps.ts';
 import { boltLogger } from './logger-adapter.ts';
 import { slackRequestGuard } from './request-guard.ts';
-import { loadSnapshot } from './snapshot.ts';
+import { createResponder } from './responder.ts';
+import { createSnapshotCache, loadSnapshot } from './snapshot.ts';
 
 export const SLACK_EVENTS_PATH = '/slack/events';
 
@@ -52,10 +53,13 @@ export function createSlackApp(ctx: AppContext, options: { http: Express }): Sla
     app = new App({ token: env.SLACK_BOT_TOKEN, receiver, clientOptions, logger: boltLogger(log) });
   }
   if (env.CAIO_APPROVERS.length === 0) log.warn('CAIO_APPROVERS is empty: nobody may run, approve, edit, stop or resume from Slack');
+  const reply = createResponder(log);
   const deps: SlackDeps = {
     ctx,
     logger: log,
     approvers: createApprovers(env.CAIO_APPROVERS, { audit: ctx.audit, logger: log }),
+    status: createSnapshotCache(ctx),
+    reply,
     async publishHome(client, userId) {
       await client.views.publish({ user_id: userId, view: homeView(await loadSnapshot(ctx)) });
     },
@@ -73,6 +77,7 @@ export function createSlackApp(ctx: AppContext, options: { http: Express }): Sla
     },
     async stop() {
       if (mode === 'socket') await app.stop();
+      await reply.close();
     },
   };
 }

@@ -7,3 +7,36 @@ export async function loadSnapshot(ctx: AppContext): Promise<Snapshot> {
   const [health, stop, runs] = await Promise.all([checkHealth(ctx), ctx.emergency.state(), ctx.store.listRuns(5)]);
   return { health, stop, runs, safety: ctx.config.safety };
 }
+
+export interface SnapshotCache {
+  /** A snapshot at most `ttlMs` old, loading one if needed (concurrent callers share the load). */
+  get(): Promise<Snapshot>;
+  /** The cached snapshot if it is still fresh, without any I/O (so it can go into an ack). */
+  fresh(): Snapshot | null;
+}
+
+/**
+ * /caio status reads through a short cache: a burst of status commands costs one set of Redis
+ * reads, and the answer is at most `ttlMs` old.
+ */
+export function createSnapshotCache(ctx: AppContext, ttlMs = 1_000): SnapshotCache {
+  let loading: { at: number; value: Promise<Snapshot> } | null = null;
+  let done: { at: number; value: Snapshot } | null = null;
+  return {
+    get() {
+      const now = Date.now();
+      if (loading && now - loading.at < ttlMs) return loading.value;
+      const at = now;
+      const value = loadSnapshot(ctx);
+      loading = { at, value };
+      value.then(
+        (snapshot) => (done = { at, value: snapshot }),
+        () => (loading = null),
+      );
+      return value;
+    },
+    fresh() {
+      return done && Date.now() - done.at < ttlMs ? done.value : null;
+    },
+  };
+}

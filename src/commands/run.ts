@@ -5,7 +5,7 @@ import { helpText } from './help-text.ts';
 import type { Subcommand } from './types.ts';
 
 /** `/caio run [source] [--leads N]`: starts a run once, however often Slack delivers the command. */
-export const run: Subcommand<'run'> = async ({ command, ack, respond, context }, deps, parsed) => {
+export const run: Subcommand<'run'> = async ({ command, ack, context }, deps, parsed) => {
   const { ctx } = deps;
   const user = command.user_id;
   if (!deps.approvers.allows(user)) {
@@ -40,5 +40,5 @@ export const run: Subcommand<'run'> = async ({ command, ack, respond, context },
   }
   const { runId } = await startRun(ctx, request);
   await ctx.notifier.runUpdated(runId);
-  await respond({ response_type: 'ephemeral', text: `Run \`${runId}\` started. Its progress is posted in this channel.` });
+  await deps.reply(command.response_url, { response_type: 'ephemeral', text: `Run \`${runId}\` started. Its progress is posted in this channel.` });
 };

@@ -9,14 +9,14 @@ import type { ButtonArgs } from './types.ts';
  * surface the click came from is refreshed so the other button appears in its place.
  */
 export async function controlFromButton(args: ButtonArgs, deps: SlackDeps, action: 'stop' | 'resume'): Promise<void> {
-  const { ack, body, action: button, respond, client } = args;
+  const { ack, body, action: button, client } = args;
   await ack();
   const user = body.user.id;
   const inHome = body.container?.type === 'view';
   const tell = async (text: string) => {
     // App Home has no response_url: the answer goes to the user's DM with the app instead.
     if (inHome || !body.response_url) await client.chat.postMessage({ channel: user, text });
-    else await respond({ response_type: 'ephemeral', replace_original: false, text });
+    else await deps.reply(body.response_url, { response_type: 'ephemeral', replace_original: false, text });
   };
   if (!deps.approvers.allows(user)) {
     await tell(await deps.approvers.refuse(user, action, 'pipeline'));
@@ -30,9 +30,9 @@ export async function controlFromButton(args: ButtonArgs, deps: SlackDeps, actio
     await deps.publishHome(client, user);
     return;
   }
-  if (body.container?.is_ephemeral) {
+  if (body.container?.is_ephemeral && body.response_url) {
     const snapshot = await loadSnapshot(ctx);
-    await respond({ response_type: 'ephemeral', replace_original: true, text: snapshot.stop.stopped ? 'CAIO is stopped' : 'CAIO is running', blocks: statusBlocks(snapshot) });
+    await deps.reply(body.response_url, { response_type: 'ephemeral', replace_original: true, text: snapshot.stop.stopped ? 'CAIO is stopped' : 'CAIO is running', blocks: statusBlocks(snapshot) });
     return;
   }
   const done = action === 'stop' ? ':octagonal_sign: EMERGENCY STOP is on: queues paused, no outbound call will be made.' : ':arrow_forward: Resumed.';

@@ -7,11 +7,13 @@ import { explainRefusedDecision, parseButtonValue, type ButtonArgs } from './typ
  * answered only to the person who clicked.
  */
 export async function decideFromButton(args: ButtonArgs, deps: SlackDeps, action: 'approve' | 'reject'): Promise<void> {
-  const { ack, body, action: button, respond } = args;
+  const { ack, body, action: button } = args;
   await ack();
   const user = body.user.id;
   const value = parseButtonValue(button.value);
-  const tell = (text: string) => respond({ response_type: 'ephemeral', replace_original: false, text });
+  const tell = async (text: string) => {
+    if (body.response_url) await deps.reply(body.response_url, { response_type: 'ephemeral', replace_original: false, text });
+  };
   if (!deps.approvers.allows(user)) {
     await tell(await deps.approvers.refuse(user, action, value?.id ?? 'approval'));
     return;

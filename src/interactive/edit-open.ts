@@ -3,11 +3,13 @@ import type { SlackDeps } from '../bot/deps.ts';
 import { explainRefusedDecision, parseButtonValue, type ButtonArgs } from './types.ts';
 
 /** The Edit button: opens the modal prefilled with the subject and body (trigger_id lasts 3 s). */
-export async function editOpen({ ack, body, action, respond, client }: ButtonArgs, deps: SlackDeps): Promise<void> {
+export async function editOpen({ ack, body, action, client }: ButtonArgs, deps: SlackDeps): Promise<void> {
   await ack();
   const user = body.user.id;
   const value = parseButtonValue(action.value);
-  const tell = (text: string) => respond({ response_type: 'ephemeral', replace_original: false, text });
+  const tell = async (text: string) => {
+    if (body.response_url) await deps.reply(body.response_url, { response_type: 'ephemeral', replace_original: false, text });
+  };
   if (!deps.approvers.allows(user)) {
     await tell(await deps.approvers.refuse(user, 'edit', value?.id ?? 'approval'));
     return;

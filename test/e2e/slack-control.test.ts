@@ -41,6 +41,10 @@ describe('EMERGENCY STOP, Resume and App Home over Slack', () => {
     expect(status.body.response_type).toBe('ephemeral');
     expect(buttonsIn(status.body.blocks)).toEqual([expect.objectContaining({ action_id: 'emergency_stop', style: 'danger' })]);
     expect(JSON.stringify(status.body.blocks)).toContain('Sends today');
+    // Within a second, the cached status is answered in the ack itself.
+    const again = await s.command('status', OUTSIDER);
+    expect(again.json).toMatchObject({ response_type: 'ephemeral', blocks: expect.any(Array) });
+    expect(buttonsIn((again.json as { blocks: unknown }).blocks)).toEqual([expect.objectContaining({ action_id: 'emergency_stop' })]);
 
     // A non-approver's press does nothing.
     await s.click({ userId: OUTSIDER, actionId: 'emergency_stop', value: runId, channelId: RUN_CHANNEL, responseId: 'outsider-stop' });

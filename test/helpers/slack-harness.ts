@@ -81,7 +81,7 @@ export async function createSlackHarness(name: string, options: { settings?: unk
   const workers: PipelineWorkers | null = options.pipeline === false ? null : startPipelineWorkers(ctx);
   const outbox: OutboxWorker = startOutboxWorker(ctx);
   const http = createHttpApp(ctx);
-  createSlackApp(ctx, { http });
+  const slackApp = createSlackApp(ctx, { http });
   const server: Server = await listen(http, 0, '127.0.0.1');
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}${SLACK_EVENTS_PATH}`;
   let responseSeq = 0;
@@ -116,6 +116,7 @@ export async function createSlackHarness(name: string, options: { settings?: unk
     async close() {
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
+      await slackApp.stop();
       await workers?.close();
       await outbox.close();
       await ctx.close();
