@@ -142,6 +142,9 @@ export function createCircuitBreaker(deps: BreakerDeps, provider: string, settin
           await report(transition, why);
           // The provider is down for everyone now: park this lead too rather than spend one of its attempts.
           if (Number(openUntil) > 0) throw Object.assign(new BreakerOpenError(provider, Number(openUntil)), { cause: err });
+        } else if (decision === 'probe' && err instanceof ProviderDeferredError && !(err.cause instanceof HttpStatusError)) {
+          // Our own limiter said "later" before anything was sent: free the probe for the next caller.
+          await deps.redis.del(keys[1] as string);
         } else if (decision === 'probe') {
           // The provider answered (a 4xx, a throttle): it is up, so the probe counts as a success.
           await report((await succeed(keys, [])) as string, `probe answered: ${failureReason(err)}`);

@@ -2,7 +2,7 @@ import { Agent, type Dispatcher } from 'undici';
 import type { Logger } from './logger.ts';
 
 /** Error codes of every provider call; callers branch on `code`, never on messages. */
-export type HttpErrorCode = 'HTTP_NO_RESPONSE' | 'HTTP_STATUS' | 'PROVIDER_DEFERRED' | 'BREAKER_OPEN' | 'RATE_LIMITED' | 'EMERGENCY_STOPPED' | 'PROVIDER_RESPONSE_INVALID';
+export type HttpErrorCode = 'HTTP_NO_RESPONSE' | 'HTTP_STATUS' | 'PROVIDER_DEFERRED' | 'BREAKER_OPEN' | 'RATE_LIMITED' | 'EMERGENCY_STOPPED';
 
 /** Base of every provider call error. */
 export class ProviderCallError extends Error {
@@ -59,14 +59,6 @@ export class RateLimitedError extends ProviderDeferredError {
   constructor(provider: string, route: string, retryAt: number, cause?: unknown) {
     super('RATE_LIMITED', provider, route, retryAt, `${provider} ${route}: rate limited until ${new Date(retryAt).toISOString()}`, { cause });
     this.name = 'RateLimitedError';
-  }
-}
-
-/** A 2xx body that does not match the documented shape. */
-export class InvalidResponseError extends ProviderCallError {
-  constructor(provider: string, route: string, detail: string) {
-    super('PROVIDER_RESPONSE_INVALID', provider, route, `${provider} ${route}: unexpected response (${detail})`);
-    this.name = 'InvalidResponseError';
   }
 }
 

@@ -48,7 +48,10 @@ export function createBetterContact(deps: ProviderDeps, channel: ProviderChannel
         enrich_phone_number: false,
       };
       const route = 'async';
-      const res = await channel.call({ route, method: 'POST', url: joinUrl(base, '/async'), headers, body, idempotent: false });
+      const res = await channel.call({ route, method: 'POST', url: joinUrl(base, '/async'), headers, body, idempotent: false }).catch(async (err: unknown) => {
+        await deps.credits.refund('bettercontact_lookups', 1);
+        throw err;
+      });
       const parsed = await channel.parse(submitSchema, res.body, route);
       return { requestId: parsed ? String(parsed.id) : SKIPPED };
     },

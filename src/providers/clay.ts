@@ -38,6 +38,16 @@ export function createClay(deps: ProviderDeps, channel: ProviderChannel, webhook
     }
   }
 
+  /** A row that never reached Clay (breaker open, error) costs nothing: give the credits back. */
+  async function postOrRefund(row: Record<string, unknown>): Promise<void> {
+    try {
+      await post(row);
+    } catch (err) {
+      await deps.credits.refund('clay_credits', clayCostPerLead(settings.clay_costs));
+      throw err;
+    }
+  }
+
   /** Whether a row may go out now: room left on the webhook and in the credit budget. */
   async function admit(): Promise<'ok' | 'webhook_full' | 'budget'> {
     const used = Number((await deps.redis.get(countKey)) ?? 0);
@@ -62,7 +72,7 @@ export function createClay(deps: ProviderDeps, channel: ProviderChannel, webhook
         industry: lead.industry,
         employee_count: lead.employee_count,
       };
-      await post(row);
+      await postOrRefund(row);
     },
     async submitVisitor(row) {
       // Without room the visitor flow falls back to RB2B's own fields, so skipping is safe.
@@ -71,7 +81,7 @@ export function createClay(deps: ProviderDeps, channel: ProviderChannel, webhook
         deps.logger.info({ provider: 'clay', visitor: row.visitor_id, why: admitted }, 'clay visitor row skipped');
         return;
       }
-      await post({ ...row });
+      await postOrRefund({ ...row });
     },
   };
 }

@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { BreakerOpenError, createCircuitBreaker } from '../../src/core/circuit-breaker.ts';
+import { HttpStatusError, RateLimitedError } from '../../src/core/http-client.ts';
 import type { Lead } from '../../src/core/types.ts';
 import { startRun } from '../../src/jobs/runs.ts';
 import { createLiveHarness, FAST_LIVE, fakePeople, waitForRun, type LiveHarness } from '../helpers/live-harness.ts';
@@ -74,6 +75,19 @@ describe('circuit breaker in Redis', () => {
     await expect(h.providers.apollo.matchPerson(lead('x'))).rejects.toMatchObject({ code: 'BREAKER_OPEN', cause: { status: 500 } });
     expect(h.recorder.transitions.map((t) => `${t.from}>${t.to}`)).toEqual(['closed>open', 'open>half_open', 'half_open>open']);
     expect(await h.providers.breakerStates()).toMatchObject({ apollo: 'open' });
+  });
+
+  it('frees the half-open probe when our own rate limiter deferred it before anything was sent', async () => {
+    h = await createLiveHarness({ name: 'breaker-probe-free', settings });
+    const breaker = createCircuitBreaker({ redis: h.redis, keys: h.ctx.keys, logger: h.ctx.logger, notifier: h.recorder.notifier }, 'ghl', BREAKER, 60_000);
+    const down = new HttpStatusError('ghl', 'contacts/upsert', 503, null, null);
+    for (let i = 0; i < BREAKER.failures; i++) await breaker.run(() => Promise.reject(down)).catch(() => undefined);
+    await new Promise((r) => setTimeout(r, BREAKER.cooldown_ms + 50));
+    await expect(breaker.run(() => Promise.reject(new RateLimitedError('ghl', 'rate-limit', Date.now() + 1_000)))).rejects.toBeInstanceOf(RateLimitedError);
+    expect(await breaker.state()).toBe('half_open');
+    // The probe key was released: the next caller probes at once (a 60 s probe TTL would otherwise block it).
+    await expect(breaker.run(async () => 'ok')).resolves.toBe('ok');
+    expect(await breaker.state()).toBe('closed');
   });
 
   it('does not count 4xx answers as outages', async () => {

@@ -113,7 +113,27 @@ describe('Clay contract', () => {
   });
 });
 
+describe('Clay outage', () => {
+  it('gives the credits back when the row never reached Clay, and the breaker says when to come back', async () => {
+    h = await createLiveHarness({ name: 'clay-down', clayAnswer: () => 'never', settings: { ...FAST_LIVE, providers: { ...FAST_LIVE.providers, breaker: { failures: 1, window_ms: 10_000, cooldown_ms: 5_000 } } } });
+    h.fakes.clay.setFault({ kind: 'status', status: 503 });
+    await expect(h.providers.clay!.submit(lead())).rejects.toMatchObject({ code: 'BREAKER_OPEN' });
+    await expect(h.providers.clay!.submit(lead())).rejects.toMatchObject({ code: 'BREAKER_OPEN' });
+    // Only the first call reached Clay (a POST that may have been taken is never repeated).
+    expect(h.fakes.clay.requests).toHaveLength(1);
+    expect((await getCreditUsage(h.ctx)).find((u) => u.budget === 'clay_credits')?.day.used).toBe(0);
+  });
+});
+
 describe('BetterContact contract', () => {
+  it('treats a malformed poll answer as a WARNING and a miss', async () => {
+    h = await createLiveHarness({ name: 'bc-malformed', betterContactEmails: { 'First0 Last0': 'first0@example0.com' } });
+    const { requestId } = await h.providers.bettercontact!.submit(lead());
+    h.fakes.bettercontact.failNext(1, { kind: 'malformed' });
+    expect(await h.providers.bettercontact!.poll(requestId)).toEqual({ done: true, email: null, email_status: null, credits: 0 });
+    expect(h.recorder.alerts.filter((a) => a.level === 'WARNING' && a.text.includes('bettercontact'))).toHaveLength(1);
+  });
+
   it('submits asynchronously, polls 202 then 200 terminated, and reads the email', async () => {
     h = await createLiveHarness({ name: 'bc', betterContactEmails: { 'First0 Last0': 'first0@example0.com' } });
     const { requestId } = await h.providers.bettercontact!.submit(lead());
