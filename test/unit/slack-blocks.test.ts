@@ -1,0 +1,119 @@
+import { describe, expect, it } from 'vitest';
+import { approvalCard, decidedCard, editModal, highlightBody } from '../../src/bot/blocks-approval.ts';
+import { runMessage, stageTable } from '../../src/bot/blocks-control.ts';
+import { checkEnvelope } from '../../src/bot/payload-schema.ts';
+import type { Approval } from '../../src/core/approvals.ts';
+import type { Run } from '../../src/core/store.ts';
+import { STAGES, type Lead } from '../../src/core/types.ts';
+
+const approval: Approval = {
+  id: 'run_20260101_000000_abcdef-p1',
+  runId: 'run_20260101_000000_abcdef',
+  leadRef: 'run_20260101_000000_abcdef-p1',
+  status: 'pending',
+  subject: 'Scaling <outbound> at Acme',
+  body: 'Hi Dana, saw Acme is hiring SDRs.\n\n--\nunsubscribe',
+  hash: 'a'.repeat(64),
+  version: 1,
+  created_at: '2026-01-01T00:00:00.000Z',
+  decided_by: null,
+  decided_at: null,
+  slack_channel: null,
+  slack_ts: null,
+};
+
+const lead = {
+  ref: approval.leadRef,
+  runId: approval.runId,
+  id: 'p1',
+  first_name: 'Dana',
+  last_name: 'Lee',
+  title: 'VP Sales',
+  company_name: 'Acme',
+  icp: {
+    score: 82,
+    tier: 'A',
+    components: [
+      { name: 'title', points: 30, max: 30, reason: 'Target title (VP Sales)' },
+      { name: 'signals', points: 5, max: 10, reason: 'hiring_sdrs' },
+      { name: 'industry', points: 0, max: 20, reason: 'no industry' },
+    ],
+  },
+  email_draft: {
+    subject: approval.subject,
+    body: approval.body,
+    template: 't',
+    fragments: [
+      { text: 'Dana', field: 'first_name' },
+      { text: 'hiring SDRs', field: null },
+    ],
+  },
+} as unknown as Lead;
+
+const json = (x: unknown) => JSON.stringify(x);
+
+describe('approval blocks', () => {
+  it('shows the lead, the ICP reasons, the fragments with their sources and three buttons', () => {
+    const card = approvalCard(approval, lead);
+    const text = json(card.blocks);
+    expect(text).toContain('*Dana Lee*');
+    expect(text).toContain('ICP score 82/100 (tier A)');
+    expect(text).toContain('Target title (VP Sales)');
+    expect(text).not.toContain('no industry');
+    expect(text).toContain('\\"Dana\\" ← `first_name`');
+    expect(text).toContain('no source field');
+    // Slack control characters in the subject are escaped.
+    expect(text).toContain('Scaling &lt;outbound&gt; at Acme');
+    const actions = card.blocks.find((b) => b.type === 'actions') as { elements: { action_id: string; value: string }[] };
+    expect(actions.elements.map((e) => e.action_id)).toEqual(['approval_approve', 'approval_reject', 'approval_edit']);
+    expect(JSON.parse(actions.elements[0]!.value)).toEqual({ id: approval.id, hash: approval.hash });
+  });
+
+  it('highlights each fragment in the body once per occurrence', () => {
+    expect(highlightBody('Hi Dana, Dana again', [{ text: 'Dana' }, { text: 'Dana' }])).toBe('Hi *Dana*, *Dana* again');
+  });
+
+  it('after a decision shows outcome, who and when, the edited subject, and no buttons', () => {
+    const decided = decidedCard({ ...approval, status: 'edited', subject: 'New subject', decided_by: 'U123ABC', decided_at: '2026-01-01T10:00:00.000Z' }, lead, 'Old subject');
+    const text = json(decided.blocks);
+    expect(text).toContain('Edited and approved* by <@U123ABC>');
+    expect(text).toContain('<!date^1767261600^');
+    expect(text).toContain('*Edited subject:* New subject (was: Old subject)');
+    expect(decided.blocks.some((b) => b.type === 'actions')).toBe(false);
+  });
+
+  it('prefills the edit modal and carries the approval id and hash', () => {
+    const modal = editModal(approval);
+    expect(JSON.parse(modal.private_metadata!)).toEqual({ id: approval.id, hash: approval.hash });
+    expect(json(modal.blocks)).toContain(json(approval.body).slice(1, -1));
+  });
+});
+
+describe('run message', () => {
+  const stages = Object.fromEntries(STAGES.map((s, i) => [s, { in: 10 - i, out: 9 - i, dropped: 1, errors: 0, started_at: 0, ended_at: 1500, duration_ms: 1500 }])) as Run['stages'];
+  const run: Run = {
+    id: 'run_20260101_000000_abcdef', source: 'default', limit: 10, started_by: 'U1', created_at: '2026-01-01T00:00:00.000Z', finished_at: null,
+    status: 'completed', total: 10, terminal: 10, awaiting: 0, held: 0, error: null, slack_channel: 'C1', slack_ts: '1.1', stages,
+  };
+
+  it('has a stage table, a summary when finished, and the stop or resume button', () => {
+    expect(stageTable(run)).toMatch(/scrape\s+10\s+9\s+1\s+0\s+1\.5s/);
+    const running = runMessage({ ...run, status: 'running' }, false);
+    expect(json(running.blocks)).not.toContain('Summary');
+    expect(json(running.blocks)).toContain('emergency_stop');
+    const done = runMessage(run, true);
+    expect(json(done.blocks)).toContain('Summary');
+    expect(json(done.blocks)).toContain('emergency_resume');
+  });
+});
+
+describe('checkEnvelope', () => {
+  it('accepts the documented shapes and names what is wrong otherwise', () => {
+    expect(checkEnvelope(JSON.stringify({ type: 'url_verification', challenge: 'x' }), 'application/json')).toEqual({ ok: true, kind: 'other' });
+    expect(checkEnvelope('payload=' + encodeURIComponent(JSON.stringify({ type: 'view_submission', user: { id: 'U1' }, view: { callback_id: 'c', state: { values: {} } } })), 'application/x-www-form-urlencoded')).toEqual({ ok: true, kind: 'view_submission' });
+    const bad = checkEnvelope('command=%2Fcaio&text=run', 'application/x-www-form-urlencoded');
+    expect(bad.ok).toBe(false);
+    expect(!bad.ok && bad.problem).toContain('user_id');
+    expect(checkEnvelope('{', 'application/json')).toEqual({ ok: false, problem: 'body is not valid JSON' });
+  });
+});
