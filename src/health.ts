@@ -29,7 +29,7 @@ export interface Health {
 const PING_TIMEOUT_MS = 1_000;
 
 /** Breaker states are reported when the caller passes the keys (callers without them still work). */
-type HealthDeps = Pick<AppContext, 'redis' | 'emergency' | 'queues' | 'gate'> & { keys?: Keys };
+type HealthDeps = Pick<AppContext, 'redis' | 'emergency' | 'queues' | 'gate'> & { keys?: Keys; webhookQueue?: AppContext['webhookQueue'] };
 
 /** Everything /healthz and `caio status` report; Redis down is reported, never thrown. */
 export async function checkHealth(ctx: HealthDeps): Promise<Health> {
@@ -56,11 +56,13 @@ async function report(ctx: HealthDeps): Promise<Health> {
     ctx.gate.sendsToday(),
     ctx.keys ? readBreakerStates({ redis: ctx.redis, keys: ctx.keys }) : Promise.resolve({}),
   ]);
+  const queues: Record<string, Record<string, number>> = Object.fromEntries(depths);
+  if (ctx.webhookQueue) queues.webhooks = await ctx.webhookQueue.queue.getJobCounts('waiting', 'active', 'delayed', 'failed', 'completed');
   return {
     ok: true,
     redis: 'up',
     emergency: { stopped: emergency.stopped, source: emergency.source, by: emergency.by, reason: emergency.reason },
-    queues: Object.fromEntries(depths),
+    queues,
     sends_today: sends,
     breakers,
   };
