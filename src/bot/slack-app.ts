@@ -69,14 +69,18 @@ export function createSlackApp(ctx: AppContext, options: { http: Express }): Sla
   app.error(async (err) => {
     log.error({ err: err.original ?? err, code: err.code }, 'slack listener failed');
   });
+  let connected = false;
   return {
     app,
     mode,
     async start() {
-      if (mode === 'socket') await app.start();
+      if (mode !== 'socket' || connected) return;
+      await app.start();
+      connected = true;
     },
     async stop() {
-      if (mode === 'socket') await app.stop();
+      if (connected) await app.stop();
+      connected = false;
       await reply.close();
     },
   };

@@ -79,6 +79,14 @@ describe('Slack request security and bad input', () => {
     expect((await h.ctx.audit.list({ action: 'run.start' })).length).toBe(1);
   });
 
+  it('in Socket Mode leaves /slack/events unmounted while /healthz is still served', async () => {
+    h = await createSlackHarness('slack-socket', { pipeline: false, env: { SLACK_APP_TOKEN: 'xapp-1-test' } });
+    const res = await h.command('status');
+    expect(res.status).toBe(404);
+    const health = await fetch(h.url.replace('/slack/events', '/healthz'));
+    expect(health.status).toBe(200);
+  });
+
   it('refuses a non-approver ephemerally and audits the attempt', async () => {
     h = await createSlackHarness('slack-refuse', { pipeline: false });
     const res = await h.command('run default --leads 2', OUTSIDER);
