@@ -88,13 +88,14 @@ export async function startFakeServer(handler: FakeHandler, options: { latencyMs
     },
   };
   const server: Server = createServer((req, res) => {
+    const arrived = Date.now();
     void (async () => {
       const body = await readJson(req);
       const path = req.url ?? '/';
       const applies = (f: Fault | null) => f !== null && (f.path === undefined || f.path === path);
       const index = queued.findIndex(applies);
       const fault = index >= 0 ? (queued.splice(index, 1)[0] ?? null) : applies(standing) ? standing : null;
-      const recorded: RecordedRequest = { method: req.method ?? 'GET', path, headers: req.headers, body, fault: fault?.kind ?? null, at: Date.now() };
+      const recorded: RecordedRequest = { method: req.method ?? 'GET', path, headers: req.headers, body, fault: fault?.kind ?? null, at: arrived };
       fake.requests.push(recorded);
       if (fake.latencyMs > 0) await new Promise((r) => setTimeout(r, fake.latencyMs));
       if (fault && 'afterHandling' in fault && fault.afterHandling) await handler(recorded);

@@ -219,3 +219,12 @@ export async function waitForRun(h: LiveHarness, runId: string, timeoutMs = 30_0
     await new Promise((r) => setTimeout(r, 50));
   }
 }
+
+/** Polls a condition until it holds (or throws after the timeout). */
+export async function until(condition: () => boolean | Promise<boolean>, timeoutMs = 20_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}

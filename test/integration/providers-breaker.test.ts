@@ -3,7 +3,7 @@ import { BreakerOpenError, createCircuitBreaker } from '../../src/core/circuit-b
 import { HttpStatusError, RateLimitedError } from '../../src/core/http-client.ts';
 import type { Lead } from '../../src/core/types.ts';
 import { startRun } from '../../src/jobs/runs.ts';
-import { createLiveHarness, FAST_LIVE, fakePeople, waitForRun, type LiveHarness } from '../helpers/live-harness.ts';
+import { createLiveHarness, FAST_LIVE, fakePeople, until, waitForRun, type LiveHarness } from '../helpers/live-harness.ts';
 
 let h: LiveHarness | undefined;
 afterEach(async () => {
@@ -31,7 +31,9 @@ const matches = (h: LiveHarness) => h.fakes.apollo.requests.filter((r) => r.path
 describe('circuit breaker in Redis', () => {
   it('opens after N failures, alerts once, lets exactly one probe through when half-open, and closes', async () => {
     const { people } = fakePeople(1, () => 'apollo');
-    h = await createLiveHarness({ name: 'breaker', people, settings, latencyMs: 0 });
+    // A longer cooldown here: the "still open" checks below must run before it ends, even on a busy machine.
+    const slow = { ...BREAKER, cooldown_ms: 1_500 };
+    h = await createLiveHarness({ name: 'breaker', people, settings: { ...settings, providers: { ...settings.providers, breaker: slow } } });
     h.fakes.apollo.setFault({ kind: 'status', status: 503 });
     for (let i = 0; i < BREAKER.failures - 1; i++) {
       await expect(h.providers.apollo.matchPerson(lead('ap00000'))).rejects.toMatchObject({ code: 'HTTP_STATUS', status: 503 });
@@ -50,12 +52,12 @@ describe('circuit breaker in Redis', () => {
     const err = (await h.providers.apollo.matchPerson(lead('ap00000')).catch((e: unknown) => e)) as BreakerOpenError;
     expect(err).toBeInstanceOf(BreakerOpenError);
     expect(err.retryAt).toBeGreaterThan(Date.now());
-    const otherWorker = createCircuitBreaker({ redis: h.redis, keys: h.ctx.keys, logger: h.ctx.logger, notifier: h.recorder.notifier }, 'apollo', BREAKER, 5_000);
+    const otherWorker = createCircuitBreaker({ redis: h.redis, keys: h.ctx.keys, logger: h.ctx.logger, notifier: h.recorder.notifier }, 'apollo', slow, 5_000);
     await expect(otherWorker.run(async () => 'called')).rejects.toBeInstanceOf(BreakerOpenError);
     expect(matches(h)).toBe(before);
 
     // Cooldown over: of five concurrent calls exactly one probes; the rest are told to come back later.
-    await new Promise((r) => setTimeout(r, BREAKER.cooldown_ms + 50));
+    await new Promise((r) => setTimeout(r, slow.cooldown_ms + 50));
     h.fakes.apollo.setFault(null);
     h.fakes.apollo.latencyMs = 150;
     const results = await Promise.allSettled([0, 1, 2, 3, 4].map(() => h!.providers.apollo.matchPerson(lead('ap00000'))));
@@ -101,16 +103,19 @@ describe('circuit breaker in Redis', () => {
     const { people } = fakePeople(12, () => 'apollo');
     h = await createLiveHarness({ name: 'breaker-park', people, settings });
     h.startWorkers();
-    // Search works; People Match is down for a second, longer than the cooldown.
+    // Search works; People Match is down for longer than the cooldown.
     h.fakes.apollo.setFault({ kind: 'status', status: 503, path: '/api/v1/people/match' });
-    setTimeout(() => h?.fakes.apollo.setFault(null), 1_000);
     const { runId } = await startRun(h.ctx, { source: 'default', limit: 12, startedBy: 'test' });
+    // Apollo stays down through one failed half-open probe, then comes back.
+    await until(() => h!.recorder.transitions.some((t) => t.to === 'open' && t.from === 'half_open'));
+    h.fakes.apollo.setFault(null);
     const run = await waitForRun(h, runId);
     expect(run.status).toBe('completed');
     expect(run.stages.enrich.errors).toBe(0);
     expect(run.stages.enrich.out).toBe(12);
     const seen = h.recorder.transitions.map((t) => `${t.from}>${t.to}`);
     expect(seen.filter((t) => t === 'closed>open')).toHaveLength(1);
+    expect(seen).toContain('half_open>open');
     expect(seen.at(-1)).toBe('half_open>closed');
   });
 });

@@ -3,7 +3,7 @@ import { buildConfig, ConfigError } from '../../src/core/config.ts';
 import { RETRY_POLICIES } from '../../src/core/http-client.ts';
 import { startRun } from '../../src/jobs/runs.ts';
 import { assertLiveConfig } from '../../src/providers/live.ts';
-import { CAMPAIGN_ID, createLiveHarness, FAKE_KEYS, FAST_LIVE, fakePeople, waitForRun, type LiveHarness } from '../helpers/live-harness.ts';
+import { CAMPAIGN_ID, createLiveHarness, FAKE_KEYS, FAST_LIVE, fakePeople, until, waitForRun, type LiveHarness } from '../helpers/live-harness.ts';
 
 let h: LiveHarness | undefined;
 afterEach(async () => {
@@ -57,9 +57,11 @@ describe('Instantly behind the safety gate', () => {
     const settings = { ...SENDING, providers: { ...FAST_LIVE.providers, breaker: { failures: 2, window_ms: 10_000, cooldown_ms: 300 } } };
     h = await createLiveHarness({ name: 'send-breaker', people, settings });
     h.fakes.instantly.setFault({ kind: 'status', status: 503, path: '/leads' });
-    setTimeout(() => h?.fakes.instantly.setFault(null), 800);
     h.startWorkers();
     const { runId } = await startRun(h.ctx, { source: 'default', limit: 4, startedBy: 'test' });
+    // Instantly comes back once its breaker has opened.
+    await until(() => h!.recorder.transitions.some((t) => t.provider === 'instantly' && t.to === 'open'));
+    h.fakes.instantly.setFault(null);
     const run = await waitForRun(h, runId);
     expect(run.stages.send).toMatchObject({ in: 4, out: 4, errors: 0 });
     expect(h.fakes.instantly.campaigns.get(CAMPAIGN_ID)?.size).toBe(4);
