@@ -32,11 +32,13 @@ export function createSlackApp(ctx: AppContext, options: { http: Express }): Sla
   if (!env.SLACK_BOT_TOKEN) throw new ConfigError('SLACK_BOT_TOKEN is required to start the Slack app');
   const log = logger.child({ component: 'slack' });
   const clientOptions = { slackApiUrl: env.SLACK_API_URL };
+  // No conversation store: CAIO keeps its state in Redis, and the store's middleware runs on every request.
+  const convoStore = false as const;
   let app: App;
   let mode: SlackApp['mode'];
   if (env.SLACK_APP_TOKEN) {
     mode = 'socket';
-    app = new App({ token: env.SLACK_BOT_TOKEN, appToken: env.SLACK_APP_TOKEN, socketMode: true, clientOptions, logger: boltLogger(log) });
+    app = new App({ token: env.SLACK_BOT_TOKEN, appToken: env.SLACK_APP_TOKEN, socketMode: true, clientOptions, convoStore, logger: boltLogger(log) });
   } else {
     mode = 'http';
     if (!env.SLACK_SIGNING_SECRET) throw new ConfigError('SLACK_SIGNING_SECRET is required for Slack over HTTP (or set SLACK_APP_TOKEN for Socket Mode)');
@@ -50,7 +52,7 @@ export function createSlackApp(ctx: AppContext, options: { http: Express }): Sla
       signatureVerification: true,
       logger: boltLogger(log),
     });
-    app = new App({ token: env.SLACK_BOT_TOKEN, receiver, clientOptions, logger: boltLogger(log) });
+    app = new App({ token: env.SLACK_BOT_TOKEN, receiver, clientOptions, convoStore, logger: boltLogger(log) });
   }
   if (env.CAIO_APPROVERS.length === 0) log.warn('CAIO_APPROVERS is empty: nobody may run, approve, edit, stop or resume from Slack');
   const reply = createResponder(log);

@@ -9,14 +9,27 @@ import { editSubmit } from './edit-submit.ts';
 import { emergencyStop } from './emergency-stop.ts';
 import { reject } from './reject.ts';
 import { resume } from './resume.ts';
+import type { ButtonArgs } from './types.ts';
 
-/** Wires every button, view and event listener, one file each. */
+/** Every button CAIO puts on a message or App Home, by action_id; one file each. */
+const BUTTONS: Record<string, (args: ButtonArgs, deps: SlackDeps) => Promise<void>> = {
+  [ACTION_APPROVE]: approve,
+  [ACTION_REJECT]: reject,
+  [ACTION_EDIT]: editOpen,
+  [ACTION_STOP]: emergencyStop,
+  [ACTION_RESUME]: resume,
+};
+
+const escape = (id: string) => id.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+/**
+ * Wires the buttons, the edit modal and App Home. The buttons share one Bolt listener that
+ * dispatches on action_id: Bolt runs every listener's middleware chain for every request, so
+ * one chain instead of five keeps the ack path short.
+ */
 export function register(app: App, deps: SlackDeps): void {
-  app.action<BlockButtonAction>(ACTION_APPROVE, (args) => approve(args, deps));
-  app.action<BlockButtonAction>(ACTION_REJECT, (args) => reject(args, deps));
-  app.action<BlockButtonAction>(ACTION_EDIT, (args) => editOpen(args, deps));
-  app.action<BlockButtonAction>(ACTION_STOP, (args) => emergencyStop(args, deps));
-  app.action<BlockButtonAction>(ACTION_RESUME, (args) => resume(args, deps));
+  const ids = new RegExp(`^(?:${Object.keys(BUTTONS).map(escape).join('|')})$`);
+  app.action<BlockButtonAction>({ type: 'block_actions', action_id: ids }, (args) => BUTTONS[args.action.action_id]!(args, deps));
   app.view<ViewSubmitAction>(VIEW_EDIT, (args) => editSubmit(args, deps));
   app.event('app_home_opened', (args) => appHomeOpened(args, deps));
 }
