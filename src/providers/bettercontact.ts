@@ -66,9 +66,12 @@ export function createBetterContact(deps: ProviderDeps, channel: ProviderChannel
         if (err instanceof HttpStatusError && err.status === 406) return { done: true, email: null, email_status: null, credits: 0 };
         throw err;
       }
+      // 202: not_started or processing; whatever the body says, there is nothing to read yet.
+      if (res.status === 202) return { done: false };
       const parsed = await channel.parse(pollSchema, res.body, route);
       if (!parsed) return { done: true, email: null, email_status: null, credits: 0 };
-      if (res.status === 202 || parsed.status !== 'terminated') return { done: false };
+      if (parsed.status === 'on_hold') deps.logger.warn({ provider: 'bettercontact', route }, 'request on hold: the account is out of credits');
+      if (parsed.status !== 'terminated') return { done: false };
       const row = parsed.data?.[0];
       const status = row?.contact_email_address_status ?? null;
       const email = row?.contact_email_address?.trim() || null;
