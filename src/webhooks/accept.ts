@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { WebhookKeys } from './keys.ts';
 import type { WebhookJob, WebhookQueue } from './queue.ts';
@@ -15,7 +15,8 @@ export class QueueUnavailableError extends Error {
 }
 
 export function sha256(text: string): string {
-  return createHash('sha256').update(text, 'utf8').digest('hex');
+  // One-shot hashing: no Hash object per call on the request path.
+  return hash('sha256', text, 'hex');
 }
 
 /** An id for a body without one: the same JSON body always hashes the same. */
@@ -26,8 +27,8 @@ export function bodyHash(body: unknown): string {
 const SAFE_ID = /^[A-Za-z0-9_-]{1,150}$/;
 
 /** Job ids must not contain `:` or be only digits (BullMQ); anything else is hashed. */
-export function jobIdFor(route: string, eventId: string): string {
-  return `${route}-${SAFE_ID.test(eventId) ? eventId : sha256(eventId).slice(0, 40)}`;
+export function jobIdFor(route: string, eventId: string, hashed?: string): string {
+  return `${route}-${SAFE_ID.test(eventId) ? eventId : (hashed ?? sha256(eventId).slice(0, 40))}`;
 }
 
 function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
@@ -46,10 +47,11 @@ function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
 export function createAcceptor(deps: { redis: Redis; keys: WebhookKeys; queue: WebhookQueue; ttlSeconds: number; timeoutMs?: number }) {
   const timeoutMs = deps.timeoutMs ?? 3_000;
   return async (route: string, eventId: string, job: WebhookJob): Promise<AcceptResult> => {
+    const hashed = sha256(eventId).slice(0, 40);
     try {
       // Both in flight at once (one round trip): the add is idempotent, so its order does not matter.
       const [fresh] = await withTimeout(
-        Promise.all([deps.redis.set(deps.keys.seen(route, sha256(eventId).slice(0, 40)), '1', 'EX', deps.ttlSeconds, 'NX'), deps.queue.add(job, jobIdFor(route, eventId))]),
+        Promise.all([deps.redis.set(deps.keys.seen(route, hashed), '1', 'EX', deps.ttlSeconds, 'NX'), deps.queue.add(job, jobIdFor(route, eventId, hashed))]),
         timeoutMs,
       );
       return fresh === 'OK' ? 'accepted' : 'duplicate';

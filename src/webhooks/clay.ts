@@ -36,7 +36,7 @@ export function createClayHandler(deps: RouteDeps, mode: Mode) {
       name: 'clay-visitor',
       data: { reqId, payload: { ...pickEnrichment(body), visitor_id: visitorId } },
     });
-    log.info({ branch: 'visitor', visitorId, result }, 'clay callback accepted');
+    log.debug({ branch: 'visitor', visitorId, result }, 'clay callback accepted');
     res.status(result === 'accepted' ? 202 : 200).json({ status: result, branch: 'visitor' });
   };
 }
@@ -58,6 +58,6 @@ async function handlePipeline(deps: RouteDeps, body: ClayCallbackBody, _req: Req
     name: 'clay-pipeline',
     data: { reqId, payload: { ...pickEnrichment(body), source: PIPELINE_SOURCE, lead_id: leadId } },
   });
-  log.info({ branch: 'pipeline', lead: leadId, result }, 'clay callback accepted');
+  log.debug({ branch: 'pipeline', lead: leadId, result }, 'clay callback accepted');
   res.status(result === 'accepted' ? 202 : 200).json({ status: result, branch: 'pipeline' });
 }

@@ -39,7 +39,7 @@ export function createWebhookRouter(ctx: AppContext): Router {
     redis: ctx.redis,
     keys: ctx.keys,
     webhookKeys,
-    accept: createAcceptor({ redis: ctx.redis, keys: webhookKeys, queue: ctx.webhookQueue, ttlSeconds: ctx.config.webhooks.dedupe_ttl_s }),
+    accept: createAcceptor({ redis: ctx.webhookQueue.redis, keys: webhookKeys, queue: ctx.webhookQueue, ttlSeconds: ctx.config.webhooks.dedupe_ttl_s }),
   };
   if (!ctx.config.env.WEBHOOK_SECRET) ctx.logger.warn('WEBHOOK_SECRET is not set: every webhook is refused until it is');
   const secret = createSecretCheck(ctx.config.env.WEBHOOK_SECRET);

@@ -5,6 +5,7 @@ export const INSTANTLY_EVENTS = ['email_sent', 'email_opened', 'reply_received',
 export type InstantlyEventType = (typeof INSTANTLY_EVENTS)[number];
 
 const text = z.string().max(2_000).nullish();
+const email = z.email();
 
 /** Instantly's webhook payload (provider reference §5); lead fields and unknown keys are ignored. */
 export const instantlySchema = z
@@ -24,7 +25,7 @@ export const instantlySchema = z
   })
   .superRefine((body, ctx) => {
     if (!(INSTANTLY_EVENTS as readonly string[]).includes(body.event_type)) return;
-    if (!body.lead_email || !z.email().safeParse(body.lead_email).success) {
+    if (!body.lead_email || !email.safeParse(body.lead_email).success) {
       ctx.addIssue({ code: 'custom', path: ['lead_email'], message: `a valid lead_email is required for ${body.event_type}` });
     }
   });

@@ -15,7 +15,7 @@ export function createInstantlyHandler(deps: RouteDeps) {
     // An email's event counts once: its email_id and type, or the body hash without an email_id.
     const eventId = event.email_id ? `${event.type}|${event.email_id}` : bodyHash(body);
     const result = await deps.accept('instantly', eventId, { name: 'instantly-event', data: { reqId, event } });
-    log.info({ result, type: event.type, campaign: event.campaign_id }, 'instantly event accepted');
+    log.debug({ result, type: event.type, campaign: event.campaign_id }, 'instantly event accepted');
     res.status(result === 'accepted' ? 202 : 200).json({ status: result });
   };
 }

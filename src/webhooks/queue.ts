@@ -19,21 +19,30 @@ export type WebhookJobName = WebhookJob['name'];
 
 export interface WebhookQueue {
   queue: Queue;
+  /**
+   * The queue's own connection, with auto-pipelining: under load the routes' idempotency markers
+   * and job adds from one event-loop tick go to Redis in one write.
+   */
+  redis: Redis;
   /** Adds a job once per id (BullMQ ignores a second add with the same id). */
   add(job: WebhookJob, jobId: string, options?: { delayMs?: number }): Promise<void>;
   close(): Promise<void>;
 }
 
 /** The queue between the webhook routes (which answer at once) and the webhook worker. */
-export function createWebhookQueue(connection: Redis, prefix: string, pipeline: PipelineConfig): WebhookQueue {
+export function createWebhookQueue(shared: Redis, prefix: string, pipeline: PipelineConfig): WebhookQueue {
+  const connection = shared.duplicate({ enableAutoPipelining: true });
+  connection.on('error', () => undefined); // reported by /healthz and by the 503s of the routes
   const queue = new Queue(WEBHOOK_QUEUE, { connection, prefix: bullPrefix(prefix), defaultJobOptions: defaultJobOptions(pipeline) });
   return {
     queue,
+    redis: connection,
     async add(job, jobId, options = {}) {
       await queue.add(job.name, job.data, { jobId, ...(options.delayMs ? { delay: options.delayMs } : {}) });
     },
     async close() {
       await queue.close();
+      connection.disconnect();
     },
   };
 }

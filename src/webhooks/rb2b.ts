@@ -14,7 +14,7 @@ export function createRb2bHandler(deps: RouteDeps) {
     const visit = toVisit(body, new Date());
     // RB2B sends no event id: the same body delivered twice is the same visit.
     const result = await deps.accept('rb2b', bodyHash(body), { name: 'rb2b-visit', data: { reqId, visit } });
-    log.info({ result, page: visit.page }, 'rb2b visit accepted');
+    log.debug({ result, page: visit.page }, 'rb2b visit accepted');
     res.status(result === 'accepted' ? 202 : 200).json({ status: result });
   };
 }

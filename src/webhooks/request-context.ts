@@ -21,15 +21,24 @@ export function locals(res: Response): WebhookLocals {
  * it, and counts the request by route and final status.
  */
 export function createRequestContext(deps: { logger: Logger; metrics: Metrics }, route: string) {
+  // One counter child per status, so a request does not hash its label set again.
+  const counters = new Map<number, { inc(): void }>();
+  const count = (status: number) => {
+    let counter = counters.get(status);
+    if (!counter) counters.set(status, (counter = deps.metrics.webhookRequests.labels({ route, status: String(status) })));
+    counter.inc();
+  };
   return (req: Request, res: Response, next: NextFunction): void => {
     const inbound = req.get('x-request-id');
     const reqId = inbound && INBOUND_ID.test(inbound) ? inbound : randomUUID();
-    const log = deps.logger.child({ reqId, route });
-    Object.assign(res.locals, { reqId, log, route } satisfies WebhookLocals);
+    // The child logger is built on first use: most requests log one line or none at info level.
+    let log: Logger | undefined;
+    Object.assign(res.locals, { reqId, route });
+    Object.defineProperty(res.locals, 'log', { get: () => (log ??= deps.logger.child({ reqId, route })), enumerable: true });
     res.setHeader('x-request-id', reqId);
     res.on('finish', () => {
-      deps.metrics.webhookRequests.inc({ route, status: String(res.statusCode) });
-      log.debug({ status: res.statusCode }, 'webhook answered');
+      count(res.statusCode);
+      if (deps.logger.isLevelEnabled('debug')) locals(res).log.debug({ status: res.statusCode }, 'webhook answered');
     });
     next();
   };
