@@ -1,4 +1,4 @@
-import { DelayedError, Worker, type Job } from 'bullmq';
+import { DelayedError, UnrecoverableError, Worker, type Job } from 'bullmq';
 import type { AppContext } from '../context.ts';
 import { park } from '../jobs/stage-runner.ts';
 import { bullPrefix } from '../jobs/queues.ts';
@@ -8,7 +8,7 @@ import { postTransition, type ThreadPoster } from './breaker-thread.ts';
 import { esc } from './format.ts';
 import { createLocks } from './lock.ts';
 import { OUTBOX_QUEUE, type OutboxJob } from './outbox.ts';
-import { createOutboxClient, rateLimitedFor, type WebClient } from './slack-client.ts';
+import { createOutboxClient, permanentSlackError, rateLimitedFor, type WebClient } from './slack-client.ts';
 import { slackKeys } from './slack-keys.ts';
 
 type OutboxDeps = Pick<AppContext, 'config' | 'logger' | 'redis' | 'keys' | 'store' | 'approvals' | 'emergency'>;
@@ -128,6 +128,11 @@ export function createOutboxProcessor(deps: OutboxDeps, client: WebClient) {
       if (wait !== null) {
         logger.warn({ job: job.id, retryAfter: wait }, 'Slack rate limit: waiting Retry-After');
         return park(job, token, Date.now() + wait * 1000);
+      }
+      const permanent = permanentSlackError(err);
+      if (permanent) {
+        logger.error({ job: job.id, slackError: permanent }, 'Slack refused a message for good: not retried (check the channel ids, token and scopes)');
+        throw new UnrecoverableError(`Slack error ${permanent}`);
       }
       logger.warn({ err, job: job.id, attempt: job.attemptsMade + 1 }, 'Slack outbox job failed');
       throw err;

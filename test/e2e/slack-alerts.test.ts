@@ -46,6 +46,21 @@ describe('Slack alerts and circuit-breaker threads', () => {
     }
   });
 
+  it('does not retry a message Slack refuses for good (channel_not_found), and goes on with the next', async () => {
+    const s = (h = await createSlackHarness('slack-perm', { pipeline: false }));
+    s.slack.fail('chat.postMessage', 'channel_not_found', 1);
+    await s.ctx.notifier.alert('WARNING', 'first alert: refused by Slack');
+    await s.slack.waitFor(() => s.slack.calls.find((c) => c.method === 'chat.postMessage'), 10_000, 'first attempt');
+    await s.ctx.notifier.alert('WARNING', 'second alert: delivered');
+    await s.slack.waitFor(() => s.slack.ok('chat.postMessage').length === 1, 10_000, 'second alert');
+    await sleep(500);
+    const attempts = s.slack.calls.filter((c) => c.method === 'chat.postMessage');
+    expect(attempts.map((c) => [c.status, String(c.args.text).includes('first') ? 'first' : 'second'])).toEqual([
+      [400, 'first'],
+      [200, 'second'],
+    ]);
+  });
+
   it('posts an alert exactly once when Slack answers 429, after Retry-After', async () => {
     const s = (h = await createSlackHarness('slack-429', { pipeline: false }));
     s.slack.rateLimit('chat.postMessage', 1, 1);

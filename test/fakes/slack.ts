@@ -28,6 +28,8 @@ export interface FakeSlack {
   responseUrl(id: string): string;
   /** The next `count` calls of `method` get 429 with Retry-After `seconds`. */
   rateLimit(method: string, count: number, seconds: number): void;
+  /** The next `count` calls of `method` get HTTP 200 `{ok: false, error}`. */
+  fail(method: string, error: string, count: number): void;
   waitFor<T>(check: () => T | undefined | null | false, timeoutMs?: number, what?: string): Promise<T>;
   close(): Promise<void>;
 }
@@ -53,6 +55,7 @@ export async function startFakeSlack(): Promise<FakeSlack> {
   const calls: SlackCall[] = [];
   const responses: FakeSlack['responses'] = [];
   const limits = new Map<string, { count: number; seconds: number }>();
+  const failures = new Map<string, { count: number; error: string }>();
   let seq = 0;
   const nextTs = () => `${1_700_000_000 + ++seq}.${String(seq).padStart(6, '0')}`;
 
@@ -79,6 +82,12 @@ export async function startFakeSlack(): Promise<FakeSlack> {
         limit.count--;
         calls.push({ method, args, status: 429, token, at: Date.now() });
         return send(429, { ok: false, error: 'ratelimited' }, { 'retry-after': String(limit.seconds) });
+      }
+      const failure = failures.get(method);
+      if (failure && failure.count > 0) {
+        failure.count--;
+        calls.push({ method, args, status: 400, token, at: Date.now() });
+        return send(200, { ok: false, error: failure.error });
       }
       calls.push({ method, args, status: 200, token, at: Date.now() });
       if (!token?.startsWith('xoxb-')) return send(200, { ok: false, error: 'not_authed' });
@@ -116,6 +125,9 @@ export async function startFakeSlack(): Promise<FakeSlack> {
     responseUrl: (id) => `${baseUrl}/response/${id}`,
     rateLimit(method, count, seconds) {
       limits.set(method, { count, seconds });
+    },
+    fail(method, error, count) {
+      failures.set(method, { count, error });
     },
     async waitFor(check, timeoutMs = 20_000, what = 'condition') {
       const deadline = Date.now() + timeoutMs;
