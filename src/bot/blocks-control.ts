@@ -4,6 +4,7 @@ import type { StopState } from '../core/emergency.ts';
 import type { Run } from '../core/store.ts';
 import { STAGES } from '../core/types.ts';
 import type { Health } from '../health.ts';
+import type { Kpis } from '../webhooks/kpis.ts';
 import { context, esc, mrkdwn, when, who, type Block } from './format.ts';
 
 export const ACTION_STOP = 'emergency_stop';
@@ -95,6 +96,14 @@ export interface Snapshot {
   stop: StopState;
   runs: Run[];
   safety: SafetyConfig;
+  /** Instantly email KPIs of the UTC day (from its webhooks). */
+  kpis: Kpis & { day: string };
+}
+
+const pct = (rate: number) => `${(rate * 100).toFixed(1)}%`;
+
+function kpiText(k: Snapshot['kpis']): string {
+  return `*Email KPIs* (${k.day}, UTC): ${k.sent} sent · ${k.opened} opened (${pct(k.open_rate)}) · ${k.replied} replied (${pct(k.reply_rate)}) · ${k.bounced} bounced (${pct(k.bounce_rate)}) · ${k.unsubscribed} unsubscribed`;
 }
 
 function emergencyText(stop: StopState): string {
@@ -155,6 +164,7 @@ export function homeView(snap: Snapshot): types.HomeView {
       { type: 'divider' },
       mrkdwn(`*Safety settings*\n${safetyText(snap.safety)}`),
       mrkdwn(sendsText(snap.health)),
+      mrkdwn(kpiText(snap.kpis)),
       mrkdwn(`*Queue depths*\n${queueText(snap.health)}`),
       mrkdwn(`*Last five runs*\n${runsText(snap.runs)}`),
       context(`Updated ${when(new Date().toISOString())}`),

@@ -1,11 +1,19 @@
 import type { AppContext } from '../context.ts';
 import { checkHealth } from '../health.ts';
+import { createWebhookKeys } from '../webhooks/keys.ts';
+import { readKpis } from '../webhooks/kpis.ts';
 import type { Snapshot } from './blocks-control.ts';
 
 /** Everything /caio status and App Home show, read fresh from Redis. */
 export async function loadSnapshot(ctx: AppContext): Promise<Snapshot> {
-  const [health, stop, runs] = await Promise.all([checkHealth(ctx), ctx.emergency.state(), ctx.store.listRuns(5)]);
-  return { health, stop, runs, safety: ctx.config.safety };
+  const day = new Date().toISOString().slice(0, 10);
+  const [health, stop, runs, kpis] = await Promise.all([
+    checkHealth(ctx),
+    ctx.emergency.state(),
+    ctx.store.listRuns(5),
+    readKpis(ctx.redis, createWebhookKeys(ctx.keys.prefix), { day }),
+  ]);
+  return { health, stop, runs, safety: ctx.config.safety, kpis: { day, ...kpis } };
 }
 
 export interface SnapshotCache {

@@ -84,6 +84,7 @@ describe('EMERGENCY STOP, Resume and App Home over Slack', () => {
     expect(homeView.type).toBe('home');
     expect(JSON.stringify(homeView.blocks)).toContain('EMERGENCY STOP');
     expect(JSON.stringify(homeView.blocks)).toContain('Safety settings');
+    expect(JSON.stringify(homeView.blocks)).toContain('Email KPIs');
     expect(JSON.stringify(homeView.blocks)).toContain(runId);
     expect(buttonsIn(homeView.blocks)).toEqual([expect.objectContaining({ action_id: 'emergency_resume' })]);
     await s.click({ userId: APPROVER, actionId: 'emergency_resume', value: 'control', home: true });
