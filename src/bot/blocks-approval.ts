@@ -32,15 +32,11 @@ function icpText(lead: Lead | null): string {
 
 /** Bolds each personalised fragment in the body so the reviewer sees what was filled in. */
 export function highlightBody(body: string, fragments: { text: string }[]): string {
-  let out = esc(body);
-  const seen = new Set<string>();
-  for (const f of fragments) {
-    const text = esc(f.text.trim());
-    if (text === '' || seen.has(text)) continue;
-    seen.add(text);
-    out = out.split(text).join(`*${text}*`);
-  }
-  return out;
+  const texts = [...new Set(fragments.map((f) => esc(f.text.trim())).filter((t) => t !== '' && !t.includes('*')))];
+  if (texts.length === 0) return esc(body);
+  // One pass, longest first, so a fragment inside another ("Acme" in "Acme Corp") is not bolded twice.
+  const pattern = new RegExp(texts.sort((a, b) => b.length - a.length).map((t) => t.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|'), 'g');
+  return esc(body).replace(pattern, (match) => `*${match}*`);
 }
 
 function fragmentList(lead: Lead | null): string {

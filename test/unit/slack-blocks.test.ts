@@ -71,6 +71,8 @@ describe('approval blocks', () => {
 
   it('highlights each fragment in the body once per occurrence', () => {
     expect(highlightBody('Hi Dana, Dana again', [{ text: 'Dana' }, { text: 'Dana' }])).toBe('Hi *Dana*, *Dana* again');
+    expect(highlightBody('At Acme Corp (Acme)', [{ text: 'Acme' }, { text: 'Acme Corp' }])).toBe('At *Acme Corp* (*Acme*)');
+    expect(highlightBody('a+b <c>', [{ text: 'a+b' }, { text: '<c>' }])).toBe('*a+b* *&lt;c&gt;*');
   });
 
   it('after a decision shows outcome, who and when, the edited subject, and no buttons', () => {
