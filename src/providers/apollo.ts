@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { Lead, Person, Source } from '../core/types.ts';
 import { parsePerson } from './person-schema.ts';
-import { joinUrl, type ProviderChannel, type ProviderDeps } from './provider-call.ts';
+import { versionedUrl, type ProviderChannel, type ProviderDeps } from './provider-call.ts';
 import type { EmailMatcher, LeadSearch, SearchPage } from './types.ts';
 
 /** Apollo stops at 50,000 results (500 pages of 100). */
@@ -88,7 +88,7 @@ export function createApollo(deps: ProviderDeps, channel: ProviderChannel, apiKe
       if (filters.keywords) body.q_keywords = filters.keywords;
       const route = 'mixed_people/api_search';
       // Search changes nothing, so repeating it is harmless.
-      const res = await channel.call({ route, method: 'POST', url: joinUrl(base, '/api/v1/mixed_people/api_search'), headers, body, idempotent: true });
+      const res = await channel.call({ route, method: 'POST', url: versionedUrl(base, '/api/v1', '/mixed_people/api_search'), headers, body, idempotent: true });
       const parsed = await channel.parse(apolloSearchSchema, res.body, route);
       if (!parsed) return { people: [], hasMore: false };
       const people: Person[] = [];
@@ -121,7 +121,7 @@ export function createApollo(deps: ProviderDeps, channel: ProviderChannel, apiKe
         };
         const route = 'people/match';
         // A repeated match is charged at most once more and finds the same person: safe to retry.
-        const res = await channel.call({ route, method: 'POST', url: joinUrl(base, '/api/v1/people/match'), headers, body, idempotent: true });
+        const res = await channel.call({ route, method: 'POST', url: versionedUrl(base, '/api/v1', '/people/match'), headers, body, idempotent: true });
         const parsed = await channel.parse(apolloMatchSchema, res.body, route);
         const person = parsed?.person;
         const email = person?.email?.trim();

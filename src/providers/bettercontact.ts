@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { HttpStatusError } from '../core/http-client.ts';
-import { joinUrl, type ProviderChannel, type ProviderDeps } from './provider-call.ts';
+import { versionedUrl, type ProviderChannel, type ProviderDeps } from './provider-call.ts';
 import type { BetterContactClient } from './types.ts';
 
 /** A request id we hand out ourselves when the tier is skipped; polling it ends at once as a miss. */
@@ -48,7 +48,7 @@ export function createBetterContact(deps: ProviderDeps, channel: ProviderChannel
         enrich_phone_number: false,
       };
       const route = 'async';
-      const res = await channel.call({ route, method: 'POST', url: joinUrl(base, '/async'), headers, body, idempotent: false }).catch(async (err: unknown) => {
+      const res = await channel.call({ route, method: 'POST', url: versionedUrl(base, '/api/v2', '/async'), headers, body, idempotent: false }).catch(async (err: unknown) => {
         await deps.credits.refund('bettercontact_lookups', 1);
         throw err;
       });
@@ -60,7 +60,7 @@ export function createBetterContact(deps: ProviderDeps, channel: ProviderChannel
       const route = 'async/{id}';
       let res;
       try {
-        res = await channel.call({ route, method: 'GET', url: joinUrl(base, `/async/${encodeURIComponent(requestId)}`), headers });
+        res = await channel.call({ route, method: 'GET', url: versionedUrl(base, '/api/v2', `/async/${encodeURIComponent(requestId)}`), headers });
       } catch (err) {
         // 406: BetterContact does not know the id (expired or never created): nothing will come.
         if (err instanceof HttpStatusError && err.status === 406) return { done: true, email: null, email_status: null, credits: 0 };

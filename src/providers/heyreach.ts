@@ -1,4 +1,4 @@
-import { joinUrl, type ProviderChannel, type ProviderDeps } from './provider-call.ts';
+import { versionedUrl, type ProviderChannel, type ProviderDeps } from './provider-call.ts';
 import type { LinkedInSteps } from './types.ts';
 
 /** HeyReach: adds one lead to the LinkedIn campaign (which must be ACTIVE). */
@@ -22,7 +22,7 @@ export function createHeyReach(deps: ProviderDeps, channel: ProviderChannel, api
         ],
       };
       // Re-adding a profile already in the campaign is expected to be a no-op (unconfirmed in the docs).
-      await channel.call({ route: 'campaign/AddLeadsToCampaignV2', method: 'POST', url: joinUrl(base, '/campaign/AddLeadsToCampaignV2'), headers: { 'X-API-KEY': apiKey }, body, idempotent: true });
+      await channel.call({ route: 'campaign/AddLeadsToCampaignV2', method: 'POST', url: versionedUrl(base, '/api/public', '/campaign/AddLeadsToCampaignV2'), headers: { 'X-API-KEY': apiKey }, body, idempotent: true });
     },
   };
 }

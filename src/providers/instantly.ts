@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { joinUrl, type ProviderChannel, type ProviderDeps } from './provider-call.ts';
+import { versionedUrl, type ProviderChannel, type ProviderDeps } from './provider-call.ts';
 import type { EmailSender } from './types.ts';
 
 const createdSchema = z.object({ id: z.string().min(1) }).loose();
@@ -25,7 +25,7 @@ export function createInstantly(deps: ProviderDeps, channel: ProviderChannel, ap
         skip_if_in_campaign: true,
       };
       const route = 'leads';
-      const res = await channel.call({ route, method: 'POST', url: joinUrl(base, '/leads'), headers: { authorization: `Bearer ${apiKey}` }, body, idempotent: true });
+      const res = await channel.call({ route, method: 'POST', url: versionedUrl(base, '/api/v2', '/leads'), headers: { authorization: `Bearer ${apiKey}` }, body, idempotent: true });
       const parsed = createdSchema.safeParse(res.body);
       if (parsed.success) return { providerRef: parsed.data.id };
       // A 2xx means Instantly took the lead; an odd body must not make us send it again.

@@ -74,3 +74,13 @@ export function createProviderChannel(deps: ProviderDeps, provider: ProviderName
 export function joinUrl(base: string, path: string): string {
   return `${base.replace(/\/+$/, '')}/${path.replace(/^\/+/, '')}`;
 }
+
+/**
+ * Joins a documented path under its API version onto a base URL, whether or not the base already
+ * names the version: `https://api.apollo.io` and `https://api.apollo.io/api/v1` both reach
+ * `/api/v1/people/match`, so neither way of writing the variable is a trap.
+ */
+export function versionedUrl(base: string, version: string, path: string): string {
+  const trimmed = base.replace(/\/+$/, '');
+  return joinUrl(trimmed.endsWith(version) ? trimmed : `${trimmed}${version}`, path);
+}

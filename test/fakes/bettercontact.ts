@@ -6,7 +6,7 @@ export interface FakeBetterContact extends FakeServer {
 }
 
 /**
- * BetterContact v2: `POST /async` → 201 {success, id, message}; `GET /async/{id}` → 202 while
+ * BetterContact v2 at its documented paths: `POST /api/v2/async` → 201 {success, id, message}; `GET /async/{id}` → 202 while
  * processing, then 200 {status: terminated, data[]}; unknown id → 406. `emails` maps a
  * "first last" name to the address it finds (deliverable); anyone else is not_found.
  */
@@ -15,14 +15,14 @@ export async function startFakeBetterContact(options: { apiKey: string; emails: 
   let next = 1;
   const server = await startFakeServer((req) => {
     if (header(req, 'x-api-key') !== options.apiKey) return { status: 401, body: { message: 'Unauthorized' } };
-    if (req.method === 'POST' && req.path === '/async') {
+    if (req.method === 'POST' && req.path === '/api/v2/async') {
       const data = (req.body as { data?: unknown })?.data;
       if (!Array.isArray(data) || data.length < 1 || data.length > 100) return { status: 400, body: { success: false, message: 'data must hold 1-100 contacts' } };
       const id = `bc-${next++}`;
       submissions.set(id, { rows: data as Record<string, unknown>[], polls: 0 });
       return { status: 201, body: { success: true, id, message: 'Processing' } };
     }
-    const match = /^\/async\/([^/?]+)$/.exec(req.path);
+    const match = /^\/api\/v2\/async\/([^/?]+)$/.exec(req.path);
     if (req.method === 'GET' && match) {
       const sub = submissions.get(decodeURIComponent(match[1] ?? ''));
       if (!sub) return { status: 406, body: { message: 'Request not found' } };

@@ -10,7 +10,7 @@ export async function startFakeHeyReach(options: { apiKey: string; latencyMs?: n
   const campaigns = new Map<string, Set<string>>();
   const server = await startFakeServer((req) => {
     if (header(req, 'x-api-key') !== options.apiKey) return { status: 401, body: { errorMessage: 'Unauthorized' } };
-    if (req.method !== 'POST' || req.path !== '/campaign/AddLeadsToCampaignV2') return { status: 404, body: { errorMessage: 'not found' } };
+    if (req.method !== 'POST' || req.path !== '/api/public/campaign/AddLeadsToCampaignV2') return { status: 404, body: { errorMessage: 'not found' } };
     const body = (req.body ?? {}) as { campaignId?: unknown; accountLeadPairs?: { lead?: { profileUrl?: unknown } }[] };
     const pairs = body.accountLeadPairs;
     if (body.campaignId === undefined || !Array.isArray(pairs) || pairs.length === 0 || pairs.length > 100) return { status: 400, body: { errorMessage: 'campaignId and 1-100 accountLeadPairs required' } };

@@ -11,7 +11,7 @@ export async function startFakeInstantly(options: { apiKey: string; latencyMs?: 
   const campaigns = new Map<string, Map<string, { id: string; body: Record<string, unknown> }>>();
   const server = await startFakeServer((req) => {
     if (header(req, 'authorization') !== `Bearer ${options.apiKey}`) return { status: 401, body: { error: 'Unauthorized' } };
-    if (req.method !== 'POST' || req.path !== '/leads') return { status: 404, body: { error: 'not found' } };
+    if (req.method !== 'POST' || req.path !== '/api/v2/leads') return { status: 404, body: { error: 'not found' } };
     const body = (req.body ?? {}) as Record<string, unknown>;
     if (typeof body.email !== 'string' || typeof body.campaign !== 'string') return { status: 400, body: { error: 'email and campaign are required' } };
     const leads = campaigns.get(body.campaign) ?? new Map<string, { id: string; body: Record<string, unknown> }>();

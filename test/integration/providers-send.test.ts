@@ -19,13 +19,13 @@ describe('Instantly behind the safety gate', () => {
     h = await createLiveHarness({ name: 'send-retry', people, settings: SENDING });
     // Instantly stores each lead, then answers 500 to every attempt of the first call: the job fails
     // an attempt and BullMQ retries the send; the gate allows the retry with the same idempotency key.
-    h.fakes.instantly.failNext(RETRY_POLICIES.fast.attempts, { kind: 'status', status: 500, afterHandling: true, path: '/leads' });
+    h.fakes.instantly.failNext(RETRY_POLICIES.fast.attempts, { kind: 'status', status: 500, afterHandling: true, path: '/api/v2/leads' });
     h.startWorkers();
     const { runId } = await startRun(h.ctx, { source: 'default', limit: 3, startedBy: 'test' });
     const run = await waitForRun(h, runId);
     expect(run.status).toBe('completed');
     expect(run.stages.send).toMatchObject({ in: 3, out: 3, errors: 0 });
-    const posts = h.fakes.instantly.requests.filter((r) => r.path === '/leads');
+    const posts = h.fakes.instantly.requests.filter((r) => r.path === '/api/v2/leads');
     expect(posts.length).toBeGreaterThanOrEqual(3 + RETRY_POLICIES.fast.attempts);
     expect(posts.every((r) => (r.body as { skip_if_in_campaign?: boolean }).skip_if_in_campaign === true)).toBe(true);
     // Each address is in the campaign exactly once: one email each.
@@ -56,7 +56,7 @@ describe('Instantly behind the safety gate', () => {
     const { people } = fakePeople(4, () => 'apollo');
     const settings = { ...SENDING, providers: { ...FAST_LIVE.providers, breaker: { failures: 2, window_ms: 10_000, cooldown_ms: 300 } } };
     h = await createLiveHarness({ name: 'send-breaker', people, settings });
-    h.fakes.instantly.setFault({ kind: 'status', status: 503, path: '/leads' });
+    h.fakes.instantly.setFault({ kind: 'status', status: 503, path: '/api/v2/leads' });
     h.startWorkers();
     const { runId } = await startRun(h.ctx, { source: 'default', limit: 4, startedBy: 'test' });
     // Instantly comes back once its breaker has opened.
