@@ -92,7 +92,7 @@ async function bare(): Promise<{ seconds: number; sent: number }> {
       const match = await post(`${fakes.apollo.url}/api/v1/people/match`, { 'x-api-key': KEYS.apollo }, { id });
       const email = (match.person as { email: string }).email;
       await instantlySlot();
-      await post(`${fakes.instantly.url}/leads`, { authorization: `Bearer ${KEYS.instantly}` }, { campaign: 'c1', email, skip_if_in_campaign: true });
+      await post(`${fakes.instantly.url}/api/v2/leads`, { authorization: `Bearer ${KEYS.instantly}` }, { campaign: 'c1', email, skip_if_in_campaign: true });
     }),
   );
   const seconds = (performance.now() - started) / 1000;
