@@ -31,7 +31,7 @@ export function jobIdFor(route: string, eventId: string, hashed?: string): strin
   return `${route}-${SAFE_ID.test(eventId) ? eventId : (hashed ?? sha256(eventId).slice(0, 40))}`;
 }
 
-function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+export function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
     timer = setTimeout(() => reject(new Error(`no answer from Redis within ${ms} ms`)), ms);
@@ -62,3 +62,12 @@ export function createAcceptor(deps: { redis: Redis; keys: WebhookKeys; queue: W
 }
 
 export type Acceptor = ReturnType<typeof createAcceptor>;
+
+/** EXISTS for a route's lookups, bounded like the accept path: Redis down is a 503, never a hang. */
+export async function keyExists(redis: Redis, key: string, timeoutMs = 3_000): Promise<boolean> {
+  try {
+    return (await withTimeout(redis.exists(key), timeoutMs)) === 1;
+  } catch (err) {
+    throw new QueueUnavailableError(err);
+  }
+}

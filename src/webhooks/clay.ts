@@ -1,5 +1,5 @@
 import type { Request, Response } from 'express';
-import { bodyHash } from './accept.ts';
+import { bodyHash, keyExists } from './accept.ts';
 import { clayCallbackSchema, pickEnrichment, PIPELINE_SOURCE, type ClayCallbackBody } from './clay-schema.ts';
 import { normaliseEmail, normaliseLinkedIn } from './rb2b-schema.ts';
 import { locals } from './request-context.ts';
@@ -24,7 +24,7 @@ export function createClayHandler(deps: RouteDeps, mode: Mode) {
     }
     const visitorId = body.visitor_id ?? null;
     if (visitorId) {
-      if ((await deps.redis.exists(deps.webhookKeys.visitor(visitorId))) === 0) {
+      if (!(await keyExists(deps.redis, deps.webhookKeys.visitor(visitorId)))) {
         res.status(404).json({ error: `unknown visitor_id ${visitorId}` });
         return;
       }
@@ -49,7 +49,7 @@ async function handlePipeline(deps: RouteDeps, body: ClayCallbackBody, _req: Req
     return;
   }
   // The lead must exist now: an unknown id is a 404 the sender can see, not a job that fails later.
-  if ((await deps.redis.exists(deps.keys.lead(leadId))) === 0) {
+  if (!(await keyExists(deps.redis, deps.keys.lead(leadId)))) {
     res.status(404).json({ error: `unknown lead_id ${leadId}` });
     return;
   }

@@ -39,6 +39,8 @@ describe('/healthz on a private Redis', () => {
     // Webhooks answer 503 too rather than hanging while the queue is unreachable.
     const webhook = await app.post('/webhooks/instantly', { event_type: 'email_opened', lead_email: 'a@x.example', email_id: 'e1' });
     expect(webhook.status).toBe(503);
+    const clay = await app.post('/webhooks/clay', { source: 'caio_pipeline', lead_id: 'run_20261127_101500_abcdef-p1', email: 'a@x.example' });
+    expect(clay.status).toBe(503);
 
     redisServer = await startEmbeddedRedis({ port });
     const back = await eventually(async () => {
