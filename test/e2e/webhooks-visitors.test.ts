@@ -97,6 +97,28 @@ describe('RB2B visitor → Clay → GoHighLevel → intent → pipeline (sandbox
   });
 });
 
+describe('visitors during an emergency stop', () => {
+  it('makes no Clay or GoHighLevel call while stopped, and completes the visitor after resume', async () => {
+    app = await startWebhookApp('wh-visitor-stop');
+    app.startWorker();
+    const { ctx, redis } = app.harness;
+    await ctx.emergency.stop('U1', 'test');
+    expect((await app.post('/webhooks/rb2b', SAMPLES.rb2b())).status).toBe(202);
+    // The visit is recorded (local), but the job parks before any outbound call.
+    await eventually(async () => (await app!.harness.ctx.webhookQueue.queue.getJobCounts('delayed')).delayed === 1, 5_000, 'job parked');
+    const visitors = visitorsOf(app);
+    expect((await visitors.get(JANE_ID))?.enriched).toBe(false);
+    expect(await redis.hlen(ctx.keys.sandboxGhl)).toBe(0);
+    await ctx.emergency.clear();
+    const done = await eventually(async () => {
+      const v = await visitors.get(JANE_ID);
+      return v?.ghl_contact_id ? v : null;
+    }, 15_000, 'visitor completed after resume');
+    expect(done.enriched).toBe(true);
+    expect(await redis.hlen(ctx.keys.sandboxGhl)).toBe(1);
+  });
+});
+
 describe('unified Clay callback routing', () => {
   it('routes caio_pipeline + lead_id to the waiting lead (applied once), and records a late one without applying it', async () => {
     app = await startWebhookApp('wh-clay-pipeline');
