@@ -49,10 +49,8 @@ function signedHeaders(body: string, contentType = 'application/x-www-form-urlen
   return { 'content-type': contentType, 'x-slack-request-timestamp': String(ts), 'x-slack-signature': slackSignature(SECRET, ts, body) };
 }
 
-/** autocannon's JSON result (only the fields read here); `rate` fixes the overall request rate. */
-async function load(url: string, body: string, seconds: number, rate?: number): Promise<CannonResult> {
-  const headers = Object.entries(signedHeaders(body)).flatMap(([k, v]) => ['-H', `${k}=${v}`]);
-  const args = [AUTOCANNON, '-j', '-c', String(CONNECTIONS), '-d', String(seconds), '-m', 'POST', '-b', body, ...headers, ...(rate ? ['-R', String(rate)] : []), url];
+/** Runs a node script in its own process and parses the last JSON line it prints. */
+function runJson<T>(args: string[]): Promise<T> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'ignore'] });
     let out = '';
@@ -60,12 +58,33 @@ async function load(url: string, body: string, seconds: number, rate?: number): 
     child.on('error', reject);
     child.on('close', (code) => {
       try {
-        resolve(JSON.parse(out.trim().split('\n').pop() ?? '') as CannonResult);
+        resolve(JSON.parse(out.trim().split('\n').pop() ?? '') as T);
       } catch {
-        reject(new Error(`autocannon exited ${code} without a result`));
+        reject(new Error(`${args[args.length - 1]} exited ${code} without a result`));
       }
     });
   });
+}
+
+/** autocannon (closed loop: each connection sends its next request when the last is answered). */
+async function load(url: string, body: string, seconds: number): Promise<CannonResult> {
+  const headers = Object.entries(signedHeaders(body)).flatMap(([k, v]) => ['-H', `${k}=${v}`]);
+  return runJson<CannonResult>([AUTOCANNON, '-j', '-c', String(CONNECTIONS), '-d', String(seconds), '-m', 'POST', '-b', body, ...headers, url]);
+}
+
+interface PacedResult {
+  requests: number;
+  rps: number;
+  p50: number;
+  p99: number;
+  non2xx: number;
+  errors: number;
+}
+
+/** Paced arrivals at `rate` per second over the same 50 connections (bench/paced-load.ts). */
+async function paced(url: string, body: string, seconds: number, rate: number): Promise<PacedResult> {
+  const script = new URL('./paced-load.ts', import.meta.url).pathname;
+  return runJson<PacedResult>(['--import', 'tsx', script, url, String(rate), String(seconds), String(CONNECTIONS), JSON.stringify(signedHeaders(body)), body]);
 }
 
 /** The fake Slack in a child process; resolves with its API URL and a stop function. */
@@ -157,9 +176,10 @@ async function main(): Promise<void> {
       caioRuns.push(await load(caioUrl, body, ROUND_S));
     }
     rows.push({ name, mode: 'saturated', bare: summarise(bareRuns), caio: summarise(caioRuns) });
-    const bareRate = await load(bareUrl, body, RATE_S, RATE);
-    const caioRate = await load(caioUrl, body, RATE_S, RATE);
-    rows.push({ name, mode: `${RATE} req/s`, bare: summarise([bareRate]), caio: summarise([caioRate]) });
+    const asSummary = (r: PacedResult): Summary => ({ rps: r.rps, p50: r.p50, p99: r.p99, bad: r.non2xx + r.errors });
+    const bareRate = await paced(bareUrl, body, RATE_S, RATE);
+    const caioRate = await paced(caioUrl, body, RATE_S, RATE);
+    rows.push({ name, mode: `${RATE} req/s`, bare: asSummary(bareRate), caio: asSummary(caioRate) });
   }
 
   const decided = await ctx.approvals.get(approval.id);
@@ -174,7 +194,7 @@ async function main(): Promise<void> {
   };
 
   console.log(`\nSlack ack latency, ${CONNECTIONS} connections. saturated: as fast as the app answers, median of ${ROUNDS} alternating ${ROUND_S} s rounds;`);
-  console.log(`${RATE} req/s: a fixed overall rate for ${RATE_S} s (latency corrected for coordinated omission)\n`);
+  console.log(`${RATE} req/s: paced arrivals (Poisson) at that rate for ${RATE_S} s, latency from when each request was due\n`);
   console.log('request        load         app    req/s   p50 ms   p99 ms  non-2xx');
   let pass = true;
   for (const row of rows) {

@@ -92,6 +92,8 @@ export function runMessage(run: Run, stopped: boolean): { text: string; blocks: 
 
 /** What /caio status and App Home show. */
 export interface Snapshot {
+  /** When it was read (a cached status says how old it is). */
+  at: string;
   health: Health;
   stop: StopState;
   runs: Run[];
@@ -150,6 +152,7 @@ export function statusBlocks(snap: Snapshot): Block[] {
     mrkdwn(`*Queues*\n${queueText(snap.health)}`),
     mrkdwn(`*Last runs*\n${runsText(snap.runs)}`),
     stopOrResume(snap.stop.stopped),
+    context(`As of ${when(snap.at)}`),
   ];
 }
 
@@ -167,7 +170,7 @@ export function homeView(snap: Snapshot): types.HomeView {
       mrkdwn(kpiText(snap.kpis)),
       mrkdwn(`*Queue depths*\n${queueText(snap.health)}`),
       mrkdwn(`*Last five runs*\n${runsText(snap.runs)}`),
-      context(`Updated ${when(new Date().toISOString())}`),
+      context(`Updated ${when(snap.at)}`),
     ],
   };
 }

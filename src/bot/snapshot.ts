@@ -13,24 +13,29 @@ export async function loadSnapshot(ctx: AppContext): Promise<Snapshot> {
     ctx.store.listRuns(5),
     readKpis(ctx.redis, createWebhookKeys(ctx.keys.prefix), { day }),
   ]);
-  return { health, stop, runs, safety: ctx.config.safety, kpis: { day, ...kpis } };
+  return { at: new Date().toISOString(), health, stop, runs, safety: ctx.config.safety, kpis: { day, ...kpis } };
 }
 
 export interface SnapshotCache {
   /** A snapshot at most `ttlMs` old, loading one if needed (concurrent callers share the load). */
   get(): Promise<Snapshot>;
-  /** The cached snapshot if it is still fresh, without any I/O (so it can go into an ack). */
+  /**
+   * The cached snapshot without any I/O (so it can go into an ack), or null when there is none
+   * younger than `maxAgeMs`. Once it is older than `ttlMs` a refresh starts in the background.
+   */
   fresh(): Snapshot | null;
+  /** Forgets the cache (after a stop or resume in this process, the next status reads fresh). */
+  invalidate(): void;
 }
 
 /**
  * /caio status reads through a short cache: a burst of status commands costs one set of Redis
- * reads, and the answer is at most `ttlMs` old.
+ * reads per second, and nobody waits for that refresh while a recent answer exists.
  */
-export function createSnapshotCache(ctx: AppContext, ttlMs = 1_000): SnapshotCache {
+export function createSnapshotCache(ctx: AppContext, ttlMs = 1_000, maxAgeMs = 3_000): SnapshotCache {
   let loading: { at: number; value: Promise<Snapshot> } | null = null;
   let done: { at: number; value: Snapshot } | null = null;
-  return {
+  const cache: SnapshotCache = {
     get() {
       const now = Date.now();
       if (loading && now - loading.at < ttlMs) return loading.value;
@@ -44,7 +49,15 @@ export function createSnapshotCache(ctx: AppContext, ttlMs = 1_000): SnapshotCac
       return value;
     },
     fresh() {
-      return done && Date.now() - done.at < ttlMs ? done.value : null;
+      if (!done) return null;
+      const age = Date.now() - done.at;
+      if (age >= ttlMs) cache.get().catch((err: unknown) => ctx.logger.warn({ err }, 'status snapshot refresh failed'));
+      return age < maxAgeMs ? done.value : null;
+    },
+    invalidate() {
+      loading = null;
+      done = null;
     },
   };
+  return cache;
 }

@@ -12,5 +12,6 @@ export const resume: Subcommand<'resume'> = async ({ command, ack }, deps) => {
   }
   await ack({ response_type: 'ephemeral', text: 'Resuming…' });
   const { changed } = await resumeEverything(deps.ctx, user);
+  deps.status.invalidate();
   await deps.reply(command.response_url, { response_type: 'ephemeral', text: changed ? ':arrow_forward: Resumed: queues are running again.' : 'Nothing to resume: no emergency stop was set.' });
 };

@@ -12,6 +12,7 @@ export const stop: Subcommand<'stop'> = async ({ command, ack }, deps, parsed) =
   }
   await ack({ response_type: 'ephemeral', text: 'Stopping everything…' });
   const { changed } = await stopEverything(deps.ctx, user, parsed.reason);
+  deps.status.invalidate();
   await deps.reply(command.response_url, {
     response_type: 'ephemeral',
     text: changed ? ':octagonal_sign: EMERGENCY STOP is on: queues paused, no outbound call will be made. `/caio resume` undoes it.' : 'The emergency stop was already on.',

@@ -25,6 +25,7 @@ export async function controlFromButton(args: ButtonArgs, deps: SlackDeps, actio
   const { ctx } = deps;
   const { changed } =
     action === 'stop' ? await stopEverything(ctx, user, 'EMERGENCY STOP button in Slack') : await resumeEverything(ctx, user);
+  deps.status.invalidate();
   if (button.value?.startsWith('run_')) await ctx.notifier.runUpdated(button.value);
   if (inHome) {
     await deps.publishHome(client, user);

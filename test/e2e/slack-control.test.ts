@@ -107,10 +107,15 @@ describe('EMERGENCY STOP, Resume and App Home over Slack', () => {
 
   it('/caio stop and /caio resume work from the command line of Slack', async () => {
     const s = (h = await createSlackHarness('slack-stopcmd', { pipeline: false }));
+    await s.command('status');
+    await s.slack.waitFor(() => s.slack.responses.find((r) => String(r.body.text) === 'CAIO is running'), 10_000, 'first status');
     const stop = await s.command('stop maintenance window');
     expect((stop.json as { text: string }).text).toContain('Stopping');
     await s.slack.waitFor(() => s.slack.responses.find((r) => String(r.body.text).includes('EMERGENCY STOP is on')), 10_000, 'stop reply');
     expect(await s.ctx.emergency.state()).toMatchObject({ stopped: true, by: APPROVER, reason: 'maintenance window' });
+    // The status cache was dropped by the stop: the next status says stopped, not a cached "running".
+    await s.command('status');
+    await s.slack.waitFor(() => s.slack.responses.find((r) => String(r.body.text) === 'CAIO is stopped'), 10_000, 'status after stop');
     await s.command('resume');
     await s.slack.waitFor(() => s.slack.responses.find((r) => String(r.body.text).includes('Resumed')), 10_000, 'resume reply');
     expect((await s.ctx.emergency.state()).stopped).toBe(false);
