@@ -99,7 +99,18 @@ interface LoadRequest {
 // The load generator is this same file in a child process, so autocannon never shares the
 // servers' event loop (on a small machine it would otherwise eat into what is measured).
 let generator: ChildProcess | null = null;
-function load(url: string, path: string, template: Template, seconds: number): Promise<CannonResult> {
+/** Server-side CPU per answered request: steadier than req/s when other work shares the machine. */
+const cpuPerRequest = new Map<CannonResult, number>();
+
+async function load(url: string, path: string, template: Template, seconds: number): Promise<CannonResult> {
+  const before = process.cpuUsage();
+  const result = await loadOnce(url, path, template, seconds);
+  const used = process.cpuUsage(before);
+  cpuPerRequest.set(result, (used.user + used.system) / Math.max(1, result.requests.total));
+  return result;
+}
+
+function loadOnce(url: string, path: string, template: Template, seconds: number): Promise<CannonResult> {
   if (!generator) {
     generator = fork(fileURLToPath(import.meta.url), [], { env: { ...process.env, WEBHOOK_BENCH_ROLE: 'load' }, execArgv: ['--import', 'tsx'] });
   }
@@ -145,7 +156,7 @@ async function main(): Promise<void> {
       rounds.push({ bare, instantly, clay });
     }
     const row = (name: string, r: CannonResult) =>
-      `  ${name.padEnd(34)} ${r.requests.average.toFixed(0).padStart(7)} req/s   p50 ${String(r.latency.p50).padStart(3)} ms   p99 ${String(r.latency.p99).padStart(3)} ms   non-2xx ${r.non2xx}   errors ${r.errors + r.timeouts}\n`;
+      `  ${name.padEnd(34)} ${r.requests.average.toFixed(0).padStart(7)} req/s   p50 ${String(r.latency.p50).padStart(3)} ms   p99 ${String(r.latency.p99).padStart(3)} ms   server CPU ${(cpuPerRequest.get(r) ?? 0).toFixed(0).padStart(4)} µs/req   non-2xx ${r.non2xx}   errors ${r.errors + r.timeouts}\n`;
     process.stdout.write(`${CONNECTIONS} connections, ${ROUNDS} rounds of ${DURATION_S} s per route, Redis ${redisUrl}, load average ${loadavg()[0]?.toFixed(1)} on ${cpus().length} CPUs\n`);
     rounds.forEach((r, i) => {
       process.stdout.write(`round ${i + 1}\n`);
@@ -160,11 +171,12 @@ async function main(): Promise<void> {
       const p99 = median(rounds.map((r) => r[name].latency.p99));
       const bareP99 = median(rounds.map((r) => r.bare.latency.p99));
       const refused = rounds.reduce((n, r) => n + r[name].non2xx, 0);
+      const cpuRatio = median(rounds.map((r) => (cpuPerRequest.get(r[name]) ?? 0) / (cpuPerRequest.get(r.bare) ?? 1)));
       const ratioOk = ratio >= THROUGHPUT_TARGET;
       const p99Ok = p99 < P99_TARGET_MS;
       ok = ok && ratioOk && p99Ok && refused === 0;
       process.stdout.write(
-        `${name}: throughput ${ratio.toFixed(2)} x bare (target >= ${THROUGHPUT_TARGET}) ${ratioOk ? 'OK' : 'BELOW TARGET'}; p99 ${p99} ms vs bare ${bareP99} ms (target < ${P99_TARGET_MS} ms) ${p99Ok ? 'OK' : 'ABOVE TARGET'}; non-2xx ${refused}\n`,
+        `${name}: throughput ${ratio.toFixed(2)} x bare (target >= ${THROUGHPUT_TARGET}) ${ratioOk ? 'OK' : 'BELOW TARGET'}; p99 ${p99} ms vs bare ${bareP99} ms (target < ${P99_TARGET_MS} ms) ${p99Ok ? 'OK' : 'ABOVE TARGET'}; non-2xx ${refused}; server CPU per request ${cpuRatio.toFixed(2)} x bare\n`,
       );
     }
     const jobs = await ctx.webhookQueue.queue.getJobCounts('waiting');

@@ -1,5 +1,6 @@
 import { hash } from 'node:crypto';
 import type { Redis } from 'ioredis';
+import { defineScript } from '../core/lua.ts';
 import type { WebhookKeys } from './keys.ts';
 import type { WebhookJob, WebhookQueue } from './queue.ts';
 
@@ -39,6 +40,36 @@ export function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
   return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
 
+// Writes one idempotency marker per key (SET NX EX) and says which were new: 1 new, 0 seen before.
+const MARK = `
+local out = {}
+for i, key in ipairs(KEYS) do
+  out[i] = redis.call('SET', key, '1', 'EX', ARGV[1], 'NX') and 1 or 0
+end
+return out`;
+
+/** Markers from one event-loop tick are written by one script call (one command instead of one each). */
+function createMarkerBatch(redis: Redis, ttlSeconds: number) {
+  const mark = defineScript(redis, MARK);
+  let pending: { key: string; done: (err: unknown, fresh?: boolean) => void }[] = [];
+  const flush = () => {
+    const batch = pending;
+    pending = [];
+    mark(
+      batch.map((p) => p.key),
+      [ttlSeconds],
+    ).then(
+      (result) => batch.forEach((p, i) => p.done(null, (result as number[])[i] === 1)),
+      (err: unknown) => batch.forEach((p) => p.done(err ?? new Error('marker script failed'))),
+    );
+  };
+  return (key: string): Promise<boolean> =>
+    new Promise((resolve, reject) => {
+      if (pending.length === 0) setImmediate(flush);
+      pending.push({ key, done: (err, fresh) => (err ? reject(err) : resolve(fresh === true)) });
+    });
+}
+
 /**
  * Accepts an event exactly once: a marker per (route, event id) says whether it was seen, and the
  * job id makes the enqueue itself idempotent. The job is added even for a "duplicate", so an
@@ -46,15 +77,16 @@ export function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
  */
 export function createAcceptor(deps: { redis: Redis; keys: WebhookKeys; queue: WebhookQueue; ttlSeconds: number; timeoutMs?: number }) {
   const timeoutMs = deps.timeoutMs ?? 3_000;
+  const markSeen = createMarkerBatch(deps.redis, deps.ttlSeconds);
   return async (route: string, eventId: string, job: WebhookJob): Promise<AcceptResult> => {
     const hashed = sha256(eventId).slice(0, 40);
     try {
       // Both in flight at once (one round trip): the add is idempotent, so its order does not matter.
       const [fresh] = await withTimeout(
-        Promise.all([deps.redis.set(deps.keys.seen(route, hashed), '1', 'EX', deps.ttlSeconds, 'NX'), deps.queue.add(job, jobIdFor(route, eventId, hashed))]),
+        Promise.all([markSeen(deps.keys.seen(route, hashed)), deps.queue.add(job, jobIdFor(route, eventId, hashed))]),
         timeoutMs,
       );
-      return fresh === 'OK' ? 'accepted' : 'duplicate';
+      return fresh ? 'accepted' : 'duplicate';
     } catch (err) {
       throw new QueueUnavailableError(err);
     }
