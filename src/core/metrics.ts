@@ -18,8 +18,10 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}) {
       labelNames: ['stage', 'state'] as const,
       registers: [registry],
     }),
-    sends: new Counter({ name: 'caio_sends_total', help: 'Emails handed to the sending provider', registers: [registry] }),
-    shadowEmails: new Counter({ name: 'caio_shadow_emails_total', help: 'Emails recorded in shadow mode instead of sent', registers: [registry] }),
+    // Sends happen in worker processes, so these are read from Redis at scrape time, not counted here.
+    sendsToday: new Gauge({ name: 'caio_sends_today', help: "Emails handed to the sending provider today (the daily counter)", registers: [registry] }),
+    sendCap: new Gauge({ name: 'caio_send_cap_today', help: "Today's send cap: min(max_daily_sends, warm-up cap)", registers: [registry] }),
+    shadowEmails: new Gauge({ name: 'caio_shadow_emails', help: 'Emails recorded in shadow mode instead of sent', registers: [registry] }),
     breakerState: new Gauge({
       name: 'caio_breaker_state',
       help: 'Circuit breaker state per provider: 0 closed, 1 half-open, 2 open',

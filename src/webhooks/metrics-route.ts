@@ -11,13 +11,18 @@ const SAMPLE_TIMEOUT_MS = 1_000;
  * GET /metrics: Prometheus text. Queue depths and breaker states are sampled at scrape time;
  * when Redis does not answer quickly the counters are still served with the last samples.
  */
-export function createMetricsHandler(ctx: Pick<AppContext, 'metrics' | 'queues' | 'webhookQueue' | 'redis' | 'keys' | 'logger'>) {
+export function createMetricsHandler(ctx: Pick<AppContext, 'metrics' | 'queues' | 'webhookQueue' | 'redis' | 'keys' | 'logger' | 'gate'>) {
   async function sample(): Promise<void> {
     const queues = [...STAGES.map((stage) => [stage, ctx.queues.byStage[stage]] as const), [WEBHOOK_QUEUE, ctx.webhookQueue.queue] as const];
-    const [depths, breakers] = await Promise.all([
+    const [depths, breakers, sends, shadows] = await Promise.all([
       Promise.all(queues.map(async ([name, queue]) => [name, await queue.getJobCounts(...STATES)] as const)),
       readBreakerStates(ctx),
+      ctx.gate.sendsToday(),
+      ctx.redis.llen(ctx.keys.shadowEmails),
     ]);
+    ctx.metrics.sendsToday.set(sends.count);
+    ctx.metrics.sendCap.set(sends.cap);
+    ctx.metrics.shadowEmails.set(shadows);
     for (const [stage, counts] of depths) for (const state of STATES) ctx.metrics.jobs.set({ stage, state }, counts[state] ?? 0);
     for (const [provider, state] of Object.entries(breakers)) ctx.metrics.breakerState.set({ provider }, BREAKER_GAUGE[state]);
   }

@@ -98,6 +98,8 @@ describe('webhook routes over real HTTP', () => {
 
   it('serves /metrics in Prometheus text with webhook counts by route and status and job gauges', async () => {
     app = await startWebhookApp('wh-metrics');
+    const shadow = { leadRef: 'r-1', runId: 'r', step: 1, to: 'a@b.example', subject: 's', body: 'b', approvedBy: 'U1', contentHash: 'h', recordedAt: new Date().toISOString() };
+    await app.harness.ctx.gate.recordShadow(shadow);
     await app.post('/webhooks/instantly', SAMPLES.instantly());
     await app.post('/webhooks/instantly', SAMPLES.instantly(), { secret: null });
     const res = await fetch(`${app.baseUrl}/metrics`);
@@ -109,5 +111,9 @@ describe('webhook routes over real HTTP', () => {
     expect(text).toMatch(/caio_jobs\{stage="webhooks",state="waiting"\} 1/);
     expect(text).toMatch(/caio_jobs\{stage="send",state="waiting"\} 0/);
     expect(text).toMatch(/caio_breaker_state\{provider="clay"\} 0/);
+    // Read from Redis at scrape time, so sends by worker processes count too.
+    expect(text).toMatch(/^caio_shadow_emails 1$/m);
+    expect(text).toMatch(/^caio_sends_today 0$/m);
+    expect(text).toMatch(/^caio_send_cap_today 0$/m);
   });
 });
