@@ -6,6 +6,7 @@ import type { Run, StageStats } from './core/store.ts';
 import { STAGES, type Stage } from './core/types.ts';
 import { formatCreditUsage, getCreditUsage } from './providers/credits.ts';
 import { assertLiveConfig, createLiveProviders } from './providers/live.ts';
+import { createSlackNotifier } from './bot/outbox.ts';
 import { createContext, type AppContext } from './context.ts';
 import { resumeEverything, stopEverything } from './jobs/control.ts';
 import { RunRequestError, startRun } from './jobs/runs.ts';
@@ -79,7 +80,10 @@ function settled(run: Run): boolean {
 async function withContext<T>(config: Config, logger: Logger, fn: (ctx: AppContext, handle: RedisHandle) => Promise<T>): Promise<T> {
   assertLiveConfig(config);
   const handle = await openRedis(config, logger);
-  const ctx = createContext({ config, logger, redis: handle.redis, liveProviders: createLiveProviders });
+  // With Slack configured, a stop or a decision made here is announced and shown in Slack too:
+  // the messages go to the shared outbox, which the service's workers post.
+  const slackOn = config.env.SLACK_BOT_TOKEN !== undefined;
+  const ctx = createContext({ config, logger, redis: handle.redis, liveProviders: createLiveProviders, ...(slackOn ? { notifier: createSlackNotifier } : {}) });
   try {
     return await fn(ctx, handle);
   } finally {

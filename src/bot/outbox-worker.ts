@@ -92,8 +92,9 @@ export function createOutboxProcessor(deps: OutboxDeps, client: WebClient) {
         return;
       }
       case 'alert': {
-        const channel = config.env.SLACK_ALERT_CHANNEL;
-        if (!channel) return void logger.warn({ alert: data.text }, 'SLACK_ALERT_CHANNEL is unset: alert only logged');
+        // INFO (a qualified website visitor, a call task) is for the sales team, not the on-call channel.
+        const channel = data.level === 'INFO' ? (config.env.SLACK_APPROVAL_CHANNEL ?? config.env.SLACK_ALERT_CHANNEL) : config.env.SLACK_ALERT_CHANNEL;
+        if (!channel) return void logger.warn({ alert: data.text }, 'no Slack channel for this alert: only logged');
         const marker = keys.posted(String(job.id));
         if (await redis.exists(marker)) return;
         await client.chat.postMessage({ channel, text: alertText(data) });

@@ -73,10 +73,6 @@ export function createSlackNotifier(base: NotifierBase): Notifier & { queue: Que
       await add(`run-${safeId(runId)}-${window}`, { kind: 'run', runId }, { delay: interval, removeOnComplete: { age: 3600 } });
     },
     async alert(level, text, details) {
-      if (level === 'INFO') {
-        logger.info({ ...details }, text);
-        return;
-      }
       // The same alert within the dedupe window is one job, so it is posted once.
       await add(`alert-${hash(`${level}|${text}`)}`, { kind: 'alert', level, text, details }, { removeOnComplete: { age: config.slack.alert_dedupe_s } });
     },

@@ -1,4 +1,7 @@
+import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
+import { OUTBOX_QUEUE } from '../../src/bot/outbox.ts';
+import { bullPrefix } from '../../src/jobs/queues.ts';
 import { afterAll, describe, expect, it } from 'vitest';
 import { deleteByPrefix } from '../../src/core/keys.ts';
 import { TEST_REDIS_URL, uniquePrefix } from '../helpers/harness.ts';
@@ -78,6 +81,23 @@ describe('caio CLI', () => {
     await audit.exited;
     const actions = audit.output().trim().split('\n').map((l) => (JSON.parse(l) as { action: string }).action);
     expect(actions).toEqual(['stop', 'resume']);
+  });
+});
+
+describe('caio CLI with Slack configured', () => {
+  it('a stop from the terminal queues the CRITICAL alert for Slack, naming who stopped', async () => {
+    const env = { ...sharedRedisEnv(), SLACK_BOT_TOKEN: 'xoxb-test', SLACK_ALERT_CHANNEL: 'CALERT' };
+    const stop = spawnCaio(['stop', '--reason', 'list looks wrong'], env);
+    expect(await stop.exited).toBe(0);
+    const redis = new Redis(TEST_REDIS_URL, { maxRetriesPerRequest: null });
+    const outbox = new Queue(OUTBOX_QUEUE, { connection: redis, prefix: bullPrefix(env.CAIO_REDIS_PREFIX) });
+    const jobs = await outbox.getJobs(['waiting', 'delayed', 'prioritized']);
+    const alerts = jobs.map((j) => j.data as { kind: string; level?: string; text?: string }).filter((d) => d.kind === 'alert');
+    expect(alerts).toHaveLength(1);
+    expect(alerts[0]).toMatchObject({ level: 'CRITICAL' });
+    expect(alerts[0]?.text).toMatch(/EMERGENCY STOP by cli:\S+.*list looks wrong/);
+    await outbox.close();
+    redis.disconnect();
   });
 });
 

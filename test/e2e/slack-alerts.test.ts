@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { createSlackNotifier } from '../../src/bot/outbox.ts';
-import { ALERT_CHANNEL, createSlackHarness, type SlackHarness } from '../helpers/slack-harness.ts';
+import { ALERT_CHANNEL, APPROVAL_CHANNEL, createSlackHarness, type SlackHarness } from '../helpers/slack-harness.ts';
 
 let h: SlackHarness | undefined;
 afterEach(async () => {
@@ -78,5 +78,17 @@ describe('Slack alerts and circuit-breaker threads', () => {
     // Retry-After was 1 s: the second attempt waited for it.
     expect(delivered.at - attempts[0]!.at).toBeGreaterThanOrEqual(900);
     expect(delivered.at - queuedAt).toBeLessThan(10_000);
+  });
+
+  it('posts INFO notices (a qualified visitor, a call task) to the sales channel, not the on-call one', async () => {
+    const s = (h = await createSlackHarness('slack-info', { pipeline: false }));
+    await s.ctx.notifier.alert('INFO', 'Website visitor Ana Lee (Acme) qualified: intent 82');
+    await s.ctx.notifier.alert('WARNING', 'Clay webhook at 80% of its submissions');
+    await s.slack.waitFor(() => s.slack.ok('chat.postMessage').length === 2, 10_000, 'both notices');
+    const info = s.slack.ok('chat.postMessage').find((c) => String(c.args.text).includes('INFO'));
+    const warning = s.slack.ok('chat.postMessage').find((c) => String(c.args.text).includes('WARNING'));
+    expect(info?.args.channel).toBe(APPROVAL_CHANNEL);
+    expect(String(info?.args.text)).toContain('Website visitor Ana Lee');
+    expect(warning?.args.channel).toBe(ALERT_CHANNEL);
   });
 });
