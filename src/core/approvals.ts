@@ -70,6 +70,13 @@ end
 redis.call('ZREM', KEYS[2], ARGV[8])
 return {'ok', prev[1], prev[2], prev[3], unpack(redis.call('HGETALL', KEYS[1]))}`;
 
+// Creates the pending record and its queue entry at once, or returns the existing record.
+const CREATE = `
+if redis.call('EXISTS', KEYS[1]) == 1 then return {0, unpack(redis.call('HGETALL', KEYS[1]))} end
+redis.call('HSET', KEYS[1], unpack(ARGV, 3))
+redis.call('ZADD', KEYS[2], ARGV[2], ARGV[1])
+return {1}`;
+
 export interface Approvals {
   /** Creates the pending record once; returns the existing one on a retry. */
   request(input: { runId: string; leadRef: string; subject: string; body: string }): Promise<{ approval: Approval; created: boolean }>;
@@ -84,6 +91,7 @@ const ACTION_STATUS = { approve: 'approved', reject: 'rejected', edit: 'edited' 
 
 export function createApprovals(redis: Redis, keys: Keys, audit: Audit): Approvals {
   const decideScript = defineScript(redis, DECIDE);
+  const createScript = defineScript(redis, CREATE);
 
   async function get(id: string): Promise<Approval | null> {
     const hash = await redis.hgetall(keys.approval(id));
@@ -93,25 +101,22 @@ export function createApprovals(redis: Redis, keys: Keys, audit: Audit): Approva
   return {
     async request(input) {
       const id = input.leadRef;
-      const created = (await redis.hsetnx(keys.approval(id), 'id', id)) === 1;
-      if (created) {
-        const now = new Date();
-        const fields = {
-          runId: input.runId,
-          leadRef: input.leadRef,
-          status: 'pending',
-          subject: input.subject,
-          body: input.body,
-          hash: contentHash(input.subject, input.body),
-          version: '1',
-          created_at: now.toISOString(),
-        };
-        await redis.multi().hset(keys.approval(id), fields).zadd(keys.approvalsPending, String(now.getTime()), id).exec();
-        return { approval: toApproval({ id, ...fields }), created };
-      }
-      const approval = await get(id);
-      if (!approval) throw new Error(`approval ${id} vanished while being created`);
-      return { approval, created };
+      const now = new Date();
+      const fields = {
+        id,
+        runId: input.runId,
+        leadRef: input.leadRef,
+        status: 'pending',
+        subject: input.subject,
+        body: input.body,
+        hash: contentHash(input.subject, input.body),
+        version: '1',
+        created_at: now.toISOString(),
+      };
+      // One step: a crash can never leave a half-written record that no decision can apply to.
+      const [created, ...flat] = (await createScript([keys.approval(id), keys.approvalsPending], [id, String(now.getTime()), ...Object.entries(fields).flat()])) as [number, ...string[]];
+      if (created === 1) return { approval: toApproval(fields), created: true };
+      return { approval: toApproval(pairs(flat)), created: false };
     },
     get,
     async listPending(count = 100) {
@@ -130,7 +135,7 @@ export function createApprovals(redis: Redis, keys: Keys, audit: Audit): Approva
       )) as [string, string?, string?, string?, ...string[]];
       if (result === 'not_found') return { ok: false, reason: 'not_found' };
       // The script returns the record as it left it, so no second read is needed.
-      const approval = toApproval(Object.fromEntries(Array.from({ length: flat.length / 2 }, (_, i) => [flat[2 * i], flat[2 * i + 1]])));
+      const approval = toApproval(pairs(flat));
       if (result === 'already_decided') {
         await audit.append({ actor: decision.by, action: 'approval.duplicate', subject: id, details: { attempted: decision.action, decided: approval.status, decided_by: approval.decided_by } });
         return { ok: false, reason: 'already_decided', approval };
@@ -156,6 +161,11 @@ export function createApprovals(redis: Redis, keys: Keys, audit: Audit): Approva
       await redis.hset(keys.approval(id), { slack_channel: channel, slack_ts: ts });
     },
   };
+}
+
+/** HGETALL's flat [field, value, …] reply as an object. */
+function pairs(flat: string[]): Record<string, string> {
+  return Object.fromEntries(Array.from({ length: flat.length / 2 }, (_, i) => [flat[2 * i], flat[2 * i + 1]]));
 }
 
 function toApproval(hash: Record<string, string>): Approval {

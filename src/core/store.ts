@@ -97,6 +97,13 @@ redis.call('SREM', KEYS[3], ARGV[2])
 redis.call('SREM', KEYS[4], ARGV[2])
 ` + REFRESH_BODY;
 
+// Writes a new lead whole (or leaves an existing one alone) and adds it to its run.
+const CREATE_LEAD = `
+redis.call('SADD', KEYS[2], ARGV[1])
+if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
+redis.call('HSET', KEYS[1], unpack(ARGV, 2))
+return 1`;
+
 export interface Store {
   createRun(run: { id: string; source: Source; limit: number; started_by: string; slack_channel?: string | undefined }): Promise<boolean>;
   getRun(runId: string): Promise<Run | null>;
@@ -126,6 +133,7 @@ export function createStore(redis: Redis, keys: Keys): Store {
   const stageOutScript = defineScript(redis, STAGE_OUT);
   const refreshScript = defineScript(redis, REFRESH_STATUS);
   const leadOutScript = defineScript(redis, LEAD_OUT);
+  const createLeadScript = defineScript(redis, CREATE_LEAD);
   const terminalKey = (runId: string) => keys.runSet(runId, 'terminal');
   const awaitingKey = (runId: string) => keys.runSet(runId, 'awaiting');
   const heldKey = (runId: string) => keys.runSet(runId, 'held');
@@ -208,10 +216,9 @@ export function createStore(redis: Redis, keys: Keys): Store {
       await redis.multi().hset(keys.lead(lead.ref), leadFields(lead)).sadd(keys.runSet(lead.runId, 'leads'), lead.ref).exec();
     },
     async createLead(lead) {
-      const created = (await redis.hsetnx(keys.lead(lead.ref), 'ref', JSON.stringify(lead.ref))) === 1;
-      if (created) await redis.hset(keys.lead(lead.ref), leadFields(lead));
-      await redis.sadd(keys.runSet(lead.runId, 'leads'), lead.ref);
-      return created;
+      // One step, so a scrape killed midway never leaves a lead with only some of its fields.
+      const created = await createLeadScript([keys.lead(lead.ref), keys.runSet(lead.runId, 'leads')], [lead.ref, ...Object.entries(leadFields(lead)).flat()]);
+      return created === 1;
     },
     async getLead(ref) {
       const hash = await redis.hgetall(keys.lead(ref));

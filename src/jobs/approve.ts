@@ -19,8 +19,10 @@ export function createApproveProcessor(deps: PipelineDeps, service: ApprovalServ
       if (approval.status !== 'pending') return service.applyDecision(approval, lead);
       if (deps.config.safety.auto_approve) {
         const result = await service.decide(approval.id, { action: 'approve', by: 'auto_approve', shownHash: approval.hash }, lead);
-        if (!result.ok && result.reason === 'already_decided') await service.applyDecision(result.approval, lead);
-        return;
+        if (result.ok) return;
+        if (result.reason === 'already_decided') return service.applyDecision(result.approval, lead);
+        // Never finish the job with the lead going nowhere: fail it so it is retried and counted.
+        throw new Error(`auto-approve of ${approval.id} was refused: ${result.reason}`);
       }
       await deps.store.updateLead(lead.ref, { state: 'awaiting_approval' }, lead);
       await deps.store.setAwaiting(lead.runId, lead.ref, true);

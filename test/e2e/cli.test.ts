@@ -86,11 +86,11 @@ describe('caio CLI', () => {
 
 describe('caio CLI with Slack configured', () => {
   it('a stop from the terminal queues the CRITICAL alert for Slack, naming who stopped', async () => {
-    const env = { ...sharedRedisEnv(), SLACK_BOT_TOKEN: 'xoxb-test', SLACK_ALERT_CHANNEL: 'CALERT' };
+    const env: Record<string, string> = { ...sharedRedisEnv(), SLACK_BOT_TOKEN: 'xoxb-test', SLACK_ALERT_CHANNEL: 'CALERT' };
     const stop = spawnCaio(['stop', '--reason', 'list looks wrong'], env);
     expect(await stop.exited).toBe(0);
     const redis = new Redis(TEST_REDIS_URL, { maxRetriesPerRequest: null });
-    const outbox = new Queue(OUTBOX_QUEUE, { connection: redis, prefix: bullPrefix(env.CAIO_REDIS_PREFIX) });
+    const outbox = new Queue(OUTBOX_QUEUE, { connection: redis, prefix: bullPrefix(env.CAIO_REDIS_PREFIX ?? '') });
     const jobs = await outbox.getJobs(['waiting', 'delayed', 'prioritized']);
     const alerts = jobs.map((j) => j.data as { kind: string; level?: string; text?: string }).filter((d) => d.kind === 'alert');
     expect(alerts).toHaveLength(1);

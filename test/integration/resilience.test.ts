@@ -121,7 +121,7 @@ describe('idempotency and safety under retries, races, stops and crashes', () =>
     expect(run.terminal).toBe(run.total);
   });
 
-  it('a worker killed with SIGKILL mid-run: another worker finishes it, no lead lost, none sent twice', async () => {
+  it('a worker killed with SIGKILL mid-run: another worker finishes it, no lead lost, none sent twice', { timeout: 90_000 }, async () => {
     const settings = { ...LIVE_SEND({ send_rate_per_minute: 240 }), pipeline: { ...FAST_SANDBOX.pipeline, lock_ms: 1_500 } };
     harness = await createHarness('sigkill', settings);
     const h = harness;
@@ -131,7 +131,12 @@ describe('idempotency and safety under retries, races, stops and crashes', () =>
     expect(await first.stop('SIGKILL')).toBe('SIGKILL');
     const before = (await h.ctx.store.getRun(runId))?.terminal ?? 0;
     spawnWorker(h, settings);
-    const run = await h.waitForRun(runId, ['completed'], 60_000);
+    const run = await h.waitForRun(runId, ['completed'], 45_000).catch(async (err: unknown) => {
+      const refs = await h.ctx.store.runLeadRefs(runId);
+      const states = await Promise.all(refs.map(async (r) => `${r.slice(-5)}:${(await h.ctx.store.getLead(r))?.state}`));
+      const counts = await Promise.all(['enrich', 'send', 'segment', 'craft', 'approve'].map(async (s) => `${s}=${JSON.stringify(await h.ctx.queues.byStage[s as 'send'].getJobCounts())}`));
+      throw new Error(`${(err as Error).message}\nleads: ${states.join(' ')}\nqueues: ${counts.join(' ')}`, { cause: err });
+    });
     expect(run.terminal).toBeGreaterThan(before);
     expect(run.terminal).toBe(run.total);
     const refs = await h.ctx.store.runLeadRefs(runId);
