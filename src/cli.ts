@@ -113,7 +113,8 @@ async function commandRun(args: string[], out: Out): Promise<number> {
   return withContext(config, logger, async (ctx) => {
     const workers = startPipelineWorkers(ctx);
     try {
-      const { runId } = await startRun(ctx, { source: values.source, limit, startedBy: actor() });
+      const { runId, stopped } = await startRun(ctx, { source: values.source, limit, startedBy: actor() });
+      if (stopped) out.error('the pipeline is under EMERGENCY STOP: this run waits for `caio resume`.');
       out.error(`started ${runId}: source=${values.source} leads=${limit} providers=${ctx.providers.kind} shadow_mode=${config.safety.shadow_mode}`);
       const deadline = Date.now() + Number(values.timeout) * 1000;
       let run = await ctx.store.getRun(runId);

@@ -38,7 +38,10 @@ export const run: Subcommand<'run'> = async ({ command, ack, context }, deps, pa
     deps.logger.info({ trigger: command.trigger_id }, 'duplicate /caio run delivery ignored');
     return;
   }
-  const { runId } = await startRun(ctx, request);
+  const { runId, stopped } = await startRun(ctx, request);
   await ctx.notifier.runUpdated(runId);
-  await deps.reply(command.response_url, { response_type: 'ephemeral', text: `Run \`${runId}\` started. Its progress is posted in this channel.` });
+  const text = stopped
+    ? `Run \`${runId}\` is queued, but the pipeline is under EMERGENCY STOP: it starts when an approver resumes.`
+    : `Run \`${runId}\` started. Its progress is posted in this channel.`;
+  await deps.reply(command.response_url, { response_type: 'ephemeral', text });
 };

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
 import type { Audit } from '../core/audit.ts';
+import type { Emergency } from '../core/emergency.ts';
 import type { Store } from '../core/store.ts';
 import type { Source } from '../core/types.ts';
 import type { Queues } from './queues.ts';
@@ -56,14 +57,20 @@ export function parseRunRequest(input: RunRequest) {
  * Starts a run: the run record and its scrape job. Starting the same run id again changes
  * nothing (the record and the job id are both idempotent).
  */
-export async function startRun(deps: { store: Store; queues: Queues; audit: Audit }, input: RunRequest): Promise<{ runId: string; created: boolean }> {
+export async function startRun(
+  deps: { store: Store; queues: Queues; audit: Audit; emergency?: Emergency },
+  input: RunRequest,
+): Promise<{ runId: string; created: boolean; stopped: boolean }> {
   const request = parseRunRequest(input);
   const runId = request.runId ?? newRunId();
   const source = request.source as Source;
   const created = await deps.store.createRun({ id: runId, source, limit: request.limit, started_by: request.startedBy, slack_channel: request.slackChannel });
+  // A run started during an emergency stop waits, visibly, for the resume (the queues are paused).
+  const stopped = (await deps.emergency?.state())?.stopped ?? false;
   if (created) {
-    await deps.audit.append({ actor: request.startedBy, action: 'run.start', subject: runId, details: { source, limit: request.limit } });
+    if (stopped) await deps.store.setRunStatus(runId, 'stopped');
+    await deps.audit.append({ actor: request.startedBy, action: 'run.start', subject: runId, details: { source, limit: request.limit, ...(stopped ? { waiting_for_resume: true } : {}) } });
   }
   await deps.queues.addScrape({ runId, source, limit: request.limit });
-  return { runId, created };
+  return { runId, created, stopped };
 }

@@ -168,4 +168,19 @@ describe('idempotency and safety under retries, races, stops and crashes', () =>
     expect(inAnySecond).toBeLessThanOrEqual(20);
     expect((await h.ctx.store.getRun(runId))?.stages.send.out).toBe(30);
   });
+
+  it('a run started during an emergency stop waits, marked stopped, and runs after resume', async () => {
+    harness = await createHarness('start-stopped');
+    harness.startWorkers();
+    const h = harness;
+    await stopEverything(h.ctx, 'U_STOPPER', 'maintenance');
+    const { runId, stopped } = await startRun(h.ctx, { source: 'default', limit: 10, startedBy: 'U1' });
+    expect(stopped).toBe(true);
+    await new Promise((r) => setTimeout(r, 500));
+    const waiting = await h.ctx.store.getRun(runId);
+    expect(waiting?.status).toBe('stopped');
+    expect(waiting?.total).toBeNull();
+    await resumeEverything(h.ctx, 'U_STOPPER');
+    expect((await h.waitForRun(runId, ['completed'])).total).toBe(10);
+  });
 });
