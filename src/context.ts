@@ -45,11 +45,14 @@ export interface ContextOptions {
 export function createContext(options: ContextOptions): AppContext {
   const { config, logger, redis } = options;
   const keys = createKeys(config.env.CAIO_REDIS_PREFIX);
-  const audit = createAudit(redis, keys.audit);
-  const store = createStore(redis, keys);
-  const emergency = createEmergency(redis, keys, config.env.EMERGENCY_STOP);
-  const gate = createSafetyGate({ redis, keys, safety: config.safety, emergency, audit });
-  const approvals = createApprovals(redis, keys, audit);
+  // Our own small commands get a connection of their own with auto-pipelining: the commands of
+  // many concurrent jobs leave in one write. BullMQ keeps the caller's connection.
+  const commands = redis.duplicate({ enableAutoPipelining: true });
+  const audit = createAudit(commands, keys.audit);
+  const store = createStore(commands, keys);
+  const emergency = createEmergency(commands, keys, config.env.EMERGENCY_STOP);
+  const gate = createSafetyGate({ redis: commands, keys, safety: config.safety, emergency, audit });
+  const approvals = createApprovals(commands, keys, audit);
   const queues = createQueues(redis, keys.prefix, config.pipeline);
   const notifier =
     typeof options.notifier === 'function' ? options.notifier({ config, logger, redis, keys, store }) : (options.notifier ?? createLogNotifier(logger));
@@ -79,6 +82,7 @@ export function createContext(options: ContextOptions): AppContext {
       await queues.close();
       await webhookQueue.close();
       await notifier.close?.();
+      await commands.quit().catch(() => commands.disconnect());
     },
   };
 }

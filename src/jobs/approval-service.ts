@@ -1,7 +1,7 @@
 import type { Approval, Decision, DecisionResult } from '../core/approvals.ts';
 import type { Lead } from '../core/types.ts';
 import type { PipelineDeps } from './deps.ts';
-import { finishLead, passLead } from './stage-runner.ts';
+import { finishLead, handOn } from './stage-runner.ts';
 
 /**
  * The one way a decision is made (Slack buttons, the edit modal, the CLI, auto-approve): the
@@ -9,7 +9,7 @@ import { finishLead, passLead } from './stage-runner.ts';
  */
 export function createApprovalService(deps: Pick<PipelineDeps, 'approvals' | 'store' | 'queues' | 'notifier' | 'logger'>) {
   async function applyDecision(approval: Approval, known?: Lead): Promise<void> {
-    const { store, queues } = deps;
+    const { store } = deps;
     if (approval.status === 'pending') return;
     const lead = known ?? (await store.getLead(approval.leadRef));
     if (!lead) return;
@@ -20,8 +20,7 @@ export function createApprovalService(deps: Pick<PipelineDeps, 'approvals' | 'st
       return;
     }
     await store.updateLead(lead.ref, { state: 'approved' }, lead);
-    await queues.addLeadJob('send', { runId: lead.runId, ref: lead.ref });
-    await passLead(deps, lead.runId, lead.ref, 'approve');
+    await handOn(deps, lead, 'approve', 'send');
     if (wasWaiting) await store.setAwaiting(lead.runId, lead.ref, false);
     await deps.notifier.runUpdated(lead.runId);
   }

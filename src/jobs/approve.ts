@@ -2,13 +2,12 @@ import { UnrecoverableError, type Job } from 'bullmq';
 import type { ApprovalService } from './approval-service.ts';
 import type { PipelineDeps } from './deps.ts';
 import type { LeadJobData } from './queues.ts';
-import { requireLead, runLeadStage } from './stage-runner.ts';
+import { runLeadStage } from './stage-runner.ts';
 
 /** Approve: auto-approve, or an approval record and a Slack card; the lead then waits without a job. */
 export function createApproveProcessor(deps: PipelineDeps, service: ApprovalService) {
   return async (job: Job<LeadJobData>): Promise<void> => {
-    const lead = await requireLead(deps, job.data.ref);
-    await runLeadStage('approve', job, deps, async () => {
+    await runLeadStage('approve', job, deps, async (lead) => {
       if (!lead.email_draft) throw new UnrecoverableError(`lead ${lead.ref} reached approve without an email`);
       const { approval, created } = await deps.approvals.request({
         runId: lead.runId,

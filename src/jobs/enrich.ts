@@ -5,7 +5,7 @@ import type { ClayCallback, EmailFound } from '../providers/types.ts';
 import type { PipelineDeps } from './deps.ts';
 import type { LeadJobData } from './queues.ts';
 import { parkOnDeferred } from './park-on-deferred.ts';
-import { finishLead, passLead, park, requireLead, runLeadStage, waitWhileStopped } from './stage-runner.ts';
+import { finishLead, handOn, park, runLeadStage, waitWhileStopped } from './stage-runner.ts';
 
 /** Where a lead's enrichment is between wake-ups; kept in the job's data so a crash loses nothing. */
 export interface EnrichJobData extends LeadJobData {
@@ -47,7 +47,7 @@ export function clayResultToEmail(payload: ClayCallback): EmailFound | null {
  * BetterContact (submit, poll with backoff) → unenriched. Waiting never holds a worker slot.
  */
 export function createEnrichProcessor(deps: PipelineDeps) {
-  const { store, queues, providers, redis, keys, config } = deps;
+  const { store, providers, redis, keys, config } = deps;
 
   async function finish(lead: Lead, by: EnrichedBy, found: EmailFound | null): Promise<void> {
     if (by === 'unenriched' || !found) {
@@ -56,8 +56,7 @@ export function createEnrichProcessor(deps: PipelineDeps) {
       return;
     }
     await store.updateLead(lead.ref, { ...fillMissing(lead, found.patch), email: found.email, email_status: found.email_status, enriched_by: by, state: 'enriched' }, lead);
-    await queues.addLeadJob('segment', { runId: lead.runId, ref: lead.ref });
-    await passLead(deps, lead.runId, lead.ref, 'enrich');
+    await handOn(deps, lead, 'enrich', 'segment');
   }
 
   async function startClay(job: Job<EnrichJobData>, token: string | undefined, lead: Lead): Promise<void> {
@@ -120,8 +119,7 @@ export function createEnrichProcessor(deps: PipelineDeps) {
   }
 
   return async (job: Job<EnrichJobData>, token?: string): Promise<void> => {
-    const lead = await requireLead(deps, job.data.ref);
-    await runLeadStage('enrich', job, deps, () => parkOnDeferred(job, token, async () => {
+    await runLeadStage('enrich', job, deps, (lead) => parkOnDeferred(job, token, async () => {
       switch (job.data.phase ?? 'start') {
         case 'clay_wait':
           return waitForClay(job, token, lead);

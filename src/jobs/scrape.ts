@@ -6,6 +6,7 @@ import type { ScrapeJobData } from './queues.ts';
 import { park, waitWhileStopped } from './stage-runner.ts';
 
 const MAX_PAGE_SIZE = 100;
+const WRITE_SLICE = 500;
 /** Apollo stops at 500 pages; we stop there too. */
 const MAX_PAGES = 500;
 
@@ -54,13 +55,14 @@ export function createScrapeProcessor(deps: PipelineDeps) {
       }
       const now = new Date().toISOString();
       const leads: Lead[] = unique.map((person) => ({ ...person, ref: `${runId}-${person.id}`, runId, source, state: 'scraped', updated_at: now }));
-      await Promise.all(leads.map((lead) => store.createLead(lead)));
+      // In slices, so a 10,000-lead run never holds 10,000 pending writes in memory at once.
+      for (let i = 0; i < leads.length; i += WRITE_SLICE) await Promise.all(leads.slice(i, i + WRITE_SLICE).map((lead) => store.createLead(lead)));
       // Counted under fixed members so a retried scrape never counts twice.
       await store.stageIn(runId, 'scrape', 'people', leads.length + duplicates);
       await store.stageOut(runId, 'scrape', 'unique', 'out', leads.length);
       await store.stageOut(runId, 'scrape', 'duplicates', 'dropped', duplicates);
       await store.setRunFields(runId, { total: leads.length });
-      await queues.addLeadJobs('enrich', leads.map((lead) => ({ runId, ref: lead.ref })));
+      for (let i = 0; i < leads.length; i += WRITE_SLICE) await queues.addLeadJobs('enrich', leads.slice(i, i + WRITE_SLICE).map((lead) => ({ runId, ref: lead.ref })));
       await store.refreshRunStatus(runId);
       await deps.notifier.runUpdated(runId);
     } catch (err) {

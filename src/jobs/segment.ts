@@ -2,21 +2,19 @@ import type { Job } from 'bullmq';
 import { scoreLead } from '../core/icp-score.ts';
 import type { PipelineDeps } from './deps.ts';
 import type { LeadJobData } from './queues.ts';
-import { finishLead, passLead, requireLead, runLeadStage } from './stage-runner.ts';
+import { finishLead, handOn, runLeadStage } from './stage-runner.ts';
 
 /** Segment: the explainable ICP score; disqualified leads stop here. */
 export function createSegmentProcessor(deps: PipelineDeps) {
   return async (job: Job<LeadJobData>): Promise<void> => {
-    const lead = await requireLead(deps, job.data.ref);
-    await runLeadStage('segment', job, deps, async () => {
+    await runLeadStage('segment', job, deps, async (lead) => {
       const icp = scoreLead(lead, deps.config.icp);
       if (icp.tier === 'disqualified') {
         await deps.store.updateLead(lead.ref, { icp, state: 'disqualified' }, lead);
         return finishLead(deps, lead.runId, lead.ref, 'segment', 'dropped');
       }
       await deps.store.updateLead(lead.ref, { icp, state: 'segmented' }, lead);
-      await deps.queues.addLeadJob('craft', job.data);
-      await passLead(deps, lead.runId, lead.ref, 'segment');
+      await handOn(deps, lead, 'segment', 'craft');
     }, { countInFirst: false });
   };
 }

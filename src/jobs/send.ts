@@ -4,7 +4,7 @@ import { scheduleCadence } from './cadence.ts';
 import type { PipelineDeps } from './deps.ts';
 import type { LeadJobData } from './queues.ts';
 import { parkOnDeferred } from './park-on-deferred.ts';
-import { finishLead, park, requireLead, runLeadStage, STOPPED_RECHECK_MS } from './stage-runner.ts';
+import { finishLead, park, runLeadStage, STOPPED_RECHECK_MS } from './stage-runner.ts';
 
 /** The pipeline sends the cadence's first email; later steps belong to the cadence scheduler. */
 const FIRST_EMAIL_STEP = 1;
@@ -16,8 +16,7 @@ const FIRST_EMAIL_STEP = 1;
 export function createSendProcessor(deps: PipelineDeps) {
   const { store, gate, approvals, providers, audit } = deps;
   return async (job: Job<LeadJobData>, token?: string): Promise<void> => {
-    const lead = await requireLead(deps, job.data.ref);
-    await runLeadStage('send', job, deps, () => parkOnDeferred(job, token, async () => {
+    await runLeadStage('send', job, deps, (lead) => parkOnDeferred(job, token, async () => {
       const approval = await approvals.get(lead.ref);
       if (!approval || (approval.status !== 'approved' && approval.status !== 'edited')) {
         throw new UnrecoverableError(`lead ${lead.ref} reached send without an approval`);

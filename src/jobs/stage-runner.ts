@@ -1,5 +1,5 @@
 import { DelayedError, UnrecoverableError, type Job } from 'bullmq';
-import type { Stage } from '../core/types.ts';
+import type { Lead, Stage } from '../core/types.ts';
 import type { PipelineDeps } from './deps.ts';
 import type { LeadJobData } from './queues.ts';
 
@@ -21,13 +21,15 @@ export async function runLeadStage(
   stage: Exclude<Stage, 'scrape'>,
   job: Job<LeadJobData>,
   deps: PipelineDeps,
-  body: () => Promise<void>,
+  body: (lead: Lead) => Promise<void>,
   options: { countInFirst?: boolean } = {},
 ): Promise<void> {
   const { runId, ref } = job.data;
-  if (options.countInFirst ?? true) await deps.store.stageIn(runId, stage, ref);
+  // Reading the lead and counting it in are independent: one round trip instead of two.
+  const [lead] = await Promise.all([deps.store.getLead(ref), (options.countInFirst ?? true) ? deps.store.stageIn(runId, stage, ref) : null]);
+  if (!lead) throw new UnrecoverableError(`lead ${ref} not found`);
   try {
-    await body();
+    await body(lead);
   } catch (err) {
     if (err instanceof DelayedError) throw err;
     const attempts = job.opts.attempts ?? 1;
@@ -54,10 +56,14 @@ export async function finishLead(deps: Pick<PipelineDeps, 'store' | 'notifier'>,
   await deps.notifier.runUpdated(runId);
 }
 
-/** The lead passed this stage (the next stage's job is already queued). */
-export async function passLead(deps: Pick<PipelineDeps, 'store'>, runId: string, ref: string, stage: Exclude<Stage, 'scrape'>): Promise<void> {
-  await deps.store.leadOut(runId, stage, ref, 'out', false);
+/**
+ * Hands the lead to the next stage and counts it out of this one. Both are idempotent (job id,
+ * counted-once sets), so they may run together; the lead's own update must come before.
+ */
+export async function handOn(deps: Pick<PipelineDeps, 'store' | 'queues'>, lead: Lead, from: Exclude<Stage, 'scrape' | 'send'>, to: Exclude<Stage, 'scrape'>): Promise<void> {
+  await Promise.all([deps.queues.addLeadJob(to, { runId: lead.runId, ref: lead.ref }), deps.store.leadOut(lead.runId, from, lead.ref, 'out', false)]);
 }
+
 
 export async function requireLead(deps: PipelineDeps, ref: string) {
   const lead = await deps.store.getLead(ref);
