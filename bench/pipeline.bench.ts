@@ -16,7 +16,7 @@ import { startRun } from '../src/jobs/runs.ts';
 import { startPipelineWorkers } from '../src/jobs/workers.ts';
 
 const LEADS = Number(process.env.BENCH_LEADS ?? 10_000);
-const CONCURRENCY = 50;
+const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 50);
 
 const settings = {
   safety: { auto_approve: true, shadow_mode: true, send_rate_per_minute: 10_000_000 },
