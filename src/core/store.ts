@@ -113,13 +113,10 @@ export interface Store {
   refreshRunStatus(runId: string): Promise<RunStatus | null>;
   stageIn(runId: string, stage: Stage, member: string, count?: number): Promise<boolean>;
   stageOut(runId: string, stage: Stage, member: string, outcome: Outcome, count?: number): Promise<boolean>;
-  /** The lead has left the pipeline (sent, shadowed, dropped, rejected or failed). */
-  markTerminal(runId: string, ref: string): Promise<void>;
   /** A lead leaves a stage with an outcome (counted in and out once); `terminal` ends it too. */
   leadOut(runId: string, stage: Stage, ref: string, outcome: Outcome, terminal: boolean): Promise<void>;
   setAwaiting(runId: string, ref: string, awaiting: boolean): Promise<void>;
   setHeld(runId: string, ref: string, held: boolean): Promise<void>;
-  saveLead(lead: Lead): Promise<void>;
   /** Saves only when no lead with this ref exists yet (scrape retries must not reset progress). */
   createLead(lead: Lead): Promise<boolean>;
   getLead(ref: string): Promise<Lead | null>;
@@ -199,10 +196,6 @@ export function createStore(redis: Redis, keys: Keys): Store {
       const added = await stageOutScript([keys.run(runId), keys.runStageSet(runId, stage, 'done')], [member, stage, outcome, Date.now(), count]);
       return added === 1;
     },
-    async markTerminal(runId, ref) {
-      await redis.multi().sadd(terminalKey(runId), ref).srem(awaitingKey(runId), ref).srem(heldKey(runId), ref).exec();
-      await store.refreshRunStatus(runId);
-    },
     async setAwaiting(runId, ref, awaiting) {
       if (awaiting) await redis.sadd(awaitingKey(runId), ref);
       else await redis.srem(awaitingKey(runId), ref);
@@ -211,9 +204,6 @@ export function createStore(redis: Redis, keys: Keys): Store {
     async setHeld(runId, ref, held) {
       if (held) await redis.sadd(heldKey(runId), ref);
       else await redis.srem(heldKey(runId), ref);
-    },
-    async saveLead(lead) {
-      await redis.multi().hset(keys.lead(lead.ref), leadFields(lead)).sadd(keys.runSet(lead.runId, 'leads'), lead.ref).exec();
     },
     async createLead(lead) {
       // One step, so a scrape killed midway never leaves a lead with only some of its fields.

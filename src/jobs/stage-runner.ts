@@ -63,10 +63,3 @@ export async function finishLead(deps: Pick<PipelineDeps, 'store' | 'notifier'>,
 export async function handOn(deps: Pick<PipelineDeps, 'store' | 'queues'>, lead: Lead, from: Exclude<Stage, 'scrape' | 'send'>, to: Exclude<Stage, 'scrape'>): Promise<void> {
   await Promise.all([deps.queues.addLeadJob(to, { runId: lead.runId, ref: lead.ref }), deps.store.leadOut(lead.runId, from, lead.ref, 'out', false)]);
 }
-
-
-export async function requireLead(deps: PipelineDeps, ref: string) {
-  const lead = await deps.store.getLead(ref);
-  if (!lead) throw new UnrecoverableError(`lead ${ref} not found`);
-  return lead;
-}
