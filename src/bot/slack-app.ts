@@ -34,11 +34,15 @@ export function createSlackApp(ctx: AppContext, options: { http: Express }): Sla
   const clientOptions = { slackApiUrl: env.SLACK_API_URL };
   // No conversation store: CAIO keeps its state in Redis, and the store's middleware runs on every request.
   const convoStore = false as const;
+  // One workspace, one bot token: given straight to every request instead of Bolt's default,
+  // which first calls auth.test and acks nothing while Slack's API is slow or unreachable.
+  const botToken = env.SLACK_BOT_TOKEN;
+  const authorize = async () => ({ botToken });
   let app: App;
   let mode: SlackApp['mode'];
   if (env.SLACK_APP_TOKEN) {
     mode = 'socket';
-    app = new App({ token: env.SLACK_BOT_TOKEN, appToken: env.SLACK_APP_TOKEN, socketMode: true, clientOptions, convoStore, logger: boltLogger(log) });
+    app = new App({ authorize, appToken: env.SLACK_APP_TOKEN, socketMode: true, clientOptions, convoStore, logger: boltLogger(log) });
   } else {
     mode = 'http';
     if (!env.SLACK_SIGNING_SECRET) throw new ConfigError('SLACK_SIGNING_SECRET is required for Slack over HTTP (or set SLACK_APP_TOKEN for Socket Mode)');
@@ -52,7 +56,7 @@ export function createSlackApp(ctx: AppContext, options: { http: Express }): Sla
       signatureVerification: true,
       logger: boltLogger(log),
     });
-    app = new App({ token: env.SLACK_BOT_TOKEN, receiver, clientOptions, convoStore, logger: boltLogger(log) });
+    app = new App({ authorize, receiver, clientOptions, convoStore, logger: boltLogger(log) });
   }
   if (env.CAIO_APPROVERS.length === 0) log.warn('CAIO_APPROVERS is empty: nobody may run, approve, edit, stop or resume from Slack');
   const reply = createResponder(log);

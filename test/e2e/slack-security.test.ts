@@ -58,6 +58,8 @@ describe('Slack request security and bad input', () => {
     expect((badSource.json as { text: string }).text).toContain('competitor_gong');
     const help = await h.command('help', OUTSIDER);
     expect((help.json as { text: string }).text).toContain('/caio status');
+    // Acks never wait on Slack's Web API: no auth.test round trip before a command is handled.
+    expect(h.slack.calls.filter((c) => c.method === 'auth.test')).toHaveLength(0);
     expect(await runCount(h)).toBe(0);
   });
 
