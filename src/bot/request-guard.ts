@@ -51,17 +51,19 @@ export function slackRequestGuard(deps: { signingSecret: string; logger: Logger;
     const body = raw.toString('utf8');
     const signature = req.header('x-slack-signature');
     const timestamp = Number(req.header('x-slack-request-timestamp'));
-    // Slack's certificate check is the one unsigned request; Bolt answers it.
+    // Slack's certificate check is the one unsigned request: answered here, it does nothing else.
     const sslCheck = !(req.header('content-type') ?? '').includes('json') && new URLSearchParams(body).get('ssl_check') === '1';
-    if (!sslCheck) {
-      try {
-        // Rejects a bad HMAC and a timestamp more than five minutes old (replays).
-        verifySlackRequest({ signingSecret: deps.signingSecret, body, headers: { 'x-slack-signature': signature ?? '', 'x-slack-request-timestamp': timestamp } });
-      } catch (err) {
-        deps.logger.warn({ reason: (err as Error).message }, 'slack request refused: bad signature or stale timestamp');
-        res.status(401).json({ error: 'invalid signature or stale timestamp' });
-        return;
-      }
+    if (sslCheck) {
+      res.status(200).end();
+      return;
+    }
+    try {
+      // Rejects a bad HMAC and a timestamp more than five minutes old (replays).
+      verifySlackRequest({ signingSecret: deps.signingSecret, body, headers: { 'x-slack-signature': signature ?? '', 'x-slack-request-timestamp': timestamp } });
+    } catch (err) {
+      deps.logger.warn({ reason: (err as Error).message }, 'slack request refused: bad signature or stale timestamp');
+      res.status(401).json({ error: 'invalid signature or stale timestamp' });
+      return;
     }
     const envelope = checkEnvelope(body, req.header('content-type') ?? '');
     if (!envelope.ok) {

@@ -27,6 +27,13 @@ describe('Slack request security and bad input', () => {
     expect(await h.ctx.audit.list()).toHaveLength(0);
   });
 
+  it("answers Slack's unsigned ssl_check with 200 and nothing else", async () => {
+    h = await createSlackHarness('slack-ssl', { pipeline: false });
+    const res = await fetch(h.url, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'ssl_check=1&token=legacy' });
+    expect(res.status).toBe(200);
+    expect(h.slack.calls).toHaveLength(0);
+  });
+
   it('answers a malformed payload with 400 and a reason', async () => {
     h = await createSlackHarness('slack-400', { pipeline: false });
     const notJson = await h.post(new URLSearchParams({ payload: '{not json' }).toString());
