@@ -5,7 +5,6 @@ import { deleteByPrefix } from '../../src/core/keys.ts';
 import type { Run } from '../../src/core/store.ts';
 import { createLogger } from '../../src/core/logger.ts';
 import { createContext, type AppContext } from '../../src/context.ts';
-import type { AlertLevel, BreakerTransition, Notifier } from '../../src/jobs/notifier.ts';
 import { startPipelineWorkers, type PipelineWorkers } from '../../src/jobs/workers.ts';
 import { createLiveProviders, type LiveProviders } from '../../src/providers/live.ts';
 import { startFakeApollo, type ApolloFakePerson, type FakeApollo } from '../fakes/apollo.ts';
@@ -27,25 +26,10 @@ export const FAKE_KEYS = {
 } as const;
 export const CAMPAIGN_ID = 'camp-0001';
 export const GHL_LOCATION = 'loc-0001';
-export const HEYREACH_CAMPAIGN = '4242';
+export { createRecordingNotifier } from './recording-notifier.ts';
+import { createRecordingNotifier } from './recording-notifier.ts';
 
-/** A Notifier test double that records what the pipeline reported. */
-export function createRecordingNotifier() {
-  const alerts: { level: AlertLevel; text: string; details?: Record<string, unknown> | undefined }[] = [];
-  const transitions: BreakerTransition[] = [];
-  const notifier: Notifier = {
-    async approvalRequested() {},
-    async approvalDecided() {},
-    async runUpdated() {},
-    async alert(level, text, details) {
-      alerts.push({ level, text, details });
-    },
-    async breakerTransition(t) {
-      transitions.push(t);
-    },
-  };
-  return { notifier, alerts, transitions };
-}
+export const HEYREACH_CAMPAIGN = '4242';
 
 export interface Fakes {
   apollo: FakeApollo;

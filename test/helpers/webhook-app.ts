@@ -6,34 +6,16 @@ import { deleteByPrefix } from '../../src/core/keys.ts';
 import { createLogger } from '../../src/core/logger.ts';
 import { createContext, type AppContext } from '../../src/context.ts';
 import type { Lead } from '../../src/core/types.ts';
-import type { AlertLevel, Notifier } from '../../src/jobs/notifier.ts';
+import type { Notifier } from '../../src/jobs/notifier.ts';
 import { startPipelineWorkers, type PipelineWorkers } from '../../src/jobs/workers.ts';
 import { listen, createHttpApp } from '../../src/server.ts';
 import { startWebhookWorker, type WebhookWorker } from '../../src/webhooks/worker.ts';
 import { FAST_SANDBOX, TEST_REDIS_URL, uniquePrefix } from './harness.ts';
 
+export type { RecordedAlert } from './recording-notifier.ts';
+import { createRecordingNotifier, type RecordedAlert } from './recording-notifier.ts';
+
 export const TEST_SECRET = 'test-webhook-secret-0123456789';
-
-export interface RecordedAlert {
-  level: AlertLevel;
-  text: string;
-  details?: Record<string, unknown> | undefined;
-}
-
-/** A Notifier that keeps what it was told (the Slack poster is another engineer's; here we only assert). */
-export function createRecordingNotifier(): { notifier: Notifier; alerts: RecordedAlert[] } {
-  const alerts: RecordedAlert[] = [];
-  const notifier: Notifier = {
-    async approvalRequested() {},
-    async approvalDecided() {},
-    async runUpdated() {},
-    async alert(level, text, details) {
-      alerts.push({ level, text, details });
-    },
-    async breakerTransition() {},
-  };
-  return { notifier, alerts };
-}
 
 export interface WebhookHarness {
   prefix: string;

@@ -1,0 +1,25 @@
+import type { AlertLevel, BreakerTransition, Notifier } from '../../src/jobs/notifier.ts';
+
+export interface RecordedAlert {
+  level: AlertLevel;
+  text: string;
+  details?: Record<string, unknown> | undefined;
+}
+
+/** A Notifier test double (an interface, not a module of ours) that records what it was told. */
+export function createRecordingNotifier(): { notifier: Notifier; alerts: RecordedAlert[]; transitions: BreakerTransition[] } {
+  const alerts: RecordedAlert[] = [];
+  const transitions: BreakerTransition[] = [];
+  const notifier: Notifier = {
+    async approvalRequested() {},
+    async approvalDecided() {},
+    async runUpdated() {},
+    async alert(level, text, details) {
+      alerts.push({ level, text, details });
+    },
+    async breakerTransition(t) {
+      transitions.push(t);
+    },
+  };
+  return { notifier, alerts, transitions };
+}
