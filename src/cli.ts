@@ -9,7 +9,7 @@ import { assertLiveConfig, createLiveProviders } from './providers/live.ts';
 import { createSlackNotifier } from './bot/outbox.ts';
 import { createContext, type AppContext } from './context.ts';
 import { resumeEverything, stopEverything } from './jobs/control.ts';
-import { RunRequestError, startRun } from './jobs/runs.ts';
+import { parseRunRequest, RunRequestError, startRun } from './jobs/runs.ts';
 import { startPipelineWorkers } from './jobs/workers.ts';
 import { checkHealth } from './health.ts';
 import { openRedis, type RedisHandle } from './runtime.ts';
@@ -110,6 +110,8 @@ async function commandRun(args: string[], out: Out): Promise<number> {
   const config = loadConfig(process.env);
   const logger = createLogger(process.env.LOG_LEVEL ?? 'warn');
   const limit = values.leads === undefined ? config.pipeline.default_leads : Number(values.leads);
+  // Bad input is refused before any Redis or worker is started.
+  parseRunRequest({ source: values.source, limit, startedBy: actor() });
   return withContext(config, logger, async (ctx) => {
     const workers = startPipelineWorkers(ctx);
     try {
