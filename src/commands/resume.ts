@@ -1,15 +1,11 @@
-import { REFUSAL_TEXT } from '../bot/approvers.ts';
 import { resumeEverything } from '../jobs/control.ts';
-import type { Subcommand } from './types.ts';
+import { ackUnlessApprover, type Subcommand } from './types.ts';
 
 /** `/caio resume`: clears the stop flag and resumes the queues. */
-export const resume: Subcommand<'resume'> = async ({ command, ack }, deps) => {
+export const resume: Subcommand<'resume'> = async (args, deps) => {
+  const { command, ack } = args;
+  if (!(await ackUnlessApprover(args, deps, 'resume', 'pipeline'))) return;
   const user = command.user_id;
-  if (!deps.approvers.allows(user)) {
-    await ack({ response_type: 'ephemeral', text: REFUSAL_TEXT });
-    await deps.approvers.refuse(user, 'resume', 'pipeline');
-    return;
-  }
   await ack({ response_type: 'ephemeral', text: 'Resuming…' });
   const { changed } = await resumeEverything(deps.ctx, user);
   deps.status.invalidate();

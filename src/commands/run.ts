@@ -1,18 +1,14 @@
-import { REFUSAL_TEXT } from '../bot/approvers.ts';
 import { slackKeys } from '../bot/slack-keys.ts';
 import { parseRunRequest, RunRequestError, startRun } from '../jobs/runs.ts';
 import { helpText } from './help-text.ts';
-import type { Subcommand } from './types.ts';
+import { ackUnlessApprover, type Subcommand } from './types.ts';
 
 /** `/caio run [source] [--leads N]`: starts a run once, however often Slack delivers the command. */
-export const run: Subcommand<'run'> = async ({ command, ack, context }, deps, parsed) => {
+export const run: Subcommand<'run'> = async (args, deps, parsed) => {
+  const { command, ack, context } = args;
   const { ctx } = deps;
+  if (!(await ackUnlessApprover(args, deps, 'run', 'pipeline'))) return;
   const user = command.user_id;
-  if (!deps.approvers.allows(user)) {
-    await ack({ response_type: 'ephemeral', text: REFUSAL_TEXT });
-    await deps.approvers.refuse(user, 'run', 'pipeline');
-    return;
-  }
   let request;
   try {
     request = parseRunRequest({

@@ -1,15 +1,11 @@
-import { REFUSAL_TEXT } from '../bot/approvers.ts';
 import { stopEverything } from '../jobs/control.ts';
-import type { Subcommand } from './types.ts';
+import { ackUnlessApprover, type Subcommand } from './types.ts';
 
 /** `/caio stop [reason]`: the EMERGENCY STOP, cluster-wide. */
-export const stop: Subcommand<'stop'> = async ({ command, ack }, deps, parsed) => {
+export const stop: Subcommand<'stop'> = async (args, deps, parsed) => {
+  const { command, ack } = args;
+  if (!(await ackUnlessApprover(args, deps, 'stop', 'pipeline'))) return;
   const user = command.user_id;
-  if (!deps.approvers.allows(user)) {
-    await ack({ response_type: 'ephemeral', text: REFUSAL_TEXT });
-    await deps.approvers.refuse(user, 'stop', 'pipeline');
-    return;
-  }
   await ack({ response_type: 'ephemeral', text: 'Stopping everything…' });
   const { changed } = await stopEverything(deps.ctx, user, parsed.reason);
   deps.status.invalidate();
