@@ -75,8 +75,6 @@ end
 if next ~= status then redis.call('HSET', KEYS[1], 'status', next) end
 return next`;
 
-const REFRESH_STATUS = REFRESH_BODY;
-
 // A lead leaves a stage: counted in and out once, and, when it leaves the pipeline, marked
 // terminal with the run status refreshed. One round trip for what every stage does last.
 // KEYS[4] held set, KEYS[5] stage in-set, KEYS[6] stage done-set;
@@ -128,7 +126,7 @@ export interface Store {
 export function createStore(redis: Redis, keys: Keys): Store {
   const stageInScript = defineScript(redis, STAGE_IN);
   const stageOutScript = defineScript(redis, STAGE_OUT);
-  const refreshScript = defineScript(redis, REFRESH_STATUS);
+  const refreshScript = defineScript(redis, REFRESH_BODY);
   const leadOutScript = defineScript(redis, LEAD_OUT);
   const createLeadScript = defineScript(redis, CREATE_LEAD);
   const terminalKey = (runId: string) => keys.runSet(runId, 'terminal');
