@@ -77,12 +77,17 @@ function settled(run: Run): boolean {
   return run.total !== null && run.terminal + run.awaiting + run.held >= run.total && run.total > 0;
 }
 
-async function withContext<T>(config: Config, logger: Logger, fn: (ctx: AppContext, handle: RedisHandle) => Promise<T>): Promise<T> {
+async function withContext<T>(
+  config: Config,
+  logger: Logger,
+  fn: (ctx: AppContext, handle: RedisHandle) => Promise<T>,
+  options: { slack?: boolean } = {},
+): Promise<T> {
   assertLiveConfig(config);
   const handle = await openRedis(config, logger);
   // With Slack configured, a stop or a decision made here is announced and shown in Slack too:
   // the messages go to the shared outbox, which the service's workers post.
-  const slackOn = config.env.SLACK_BOT_TOKEN !== undefined;
+  const slackOn = (options.slack ?? true) && config.env.SLACK_BOT_TOKEN !== undefined;
   const ctx = createContext({ config, logger, redis: handle.redis, liveProviders: createLiveProviders, ...(slackOn ? { notifier: createSlackNotifier } : {}) });
   try {
     return await fn(ctx, handle);
@@ -90,6 +95,27 @@ async function withContext<T>(config: Config, logger: Logger, fn: (ctx: AppConte
     await ctx.close();
     await handle.close();
   }
+}
+
+/** The key prefix of `caio run --sandbox`: never the service's, whatever the environment says. */
+export function sandboxPrefix(servicePrefix: string): string {
+  return `${servicePrefix}-sandbox`;
+}
+
+/**
+ * The environment a sandbox run is configured from: sandbox providers, the sandbox config file
+ * unless one is named, and a key prefix of its own, so its workers never share the service's
+ * queues (a sandbox worker would auto-approve and shadow production leads; a service worker would
+ * scrape sandbox leads through live Apollo). A copy: this process's environment is not changed.
+ */
+export function sandboxEnv(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  const base = env.CAIO_REDIS_PREFIX && env.CAIO_REDIS_PREFIX.trim() !== '' ? env.CAIO_REDIS_PREFIX.trim() : 'caio';
+  return {
+    ...env,
+    CAIO_PROVIDERS: 'sandbox',
+    CAIO_CONFIG: env.CAIO_CONFIG && env.CAIO_CONFIG.trim() !== '' ? env.CAIO_CONFIG : 'config/sandbox.json',
+    CAIO_REDIS_PREFIX: sandboxPrefix(base),
+  };
 }
 
 async function commandRun(args: string[], out: Out): Promise<number> {
@@ -103,21 +129,22 @@ async function commandRun(args: string[], out: Out): Promise<number> {
     },
     strict: true,
   });
-  if (values.sandbox) {
-    process.env.CAIO_PROVIDERS = 'sandbox';
-    process.env.CAIO_CONFIG ??= 'config/sandbox.json';
-  }
-  const config = loadConfig(process.env);
+  const config = loadConfig(values.sandbox ? sandboxEnv(process.env) : process.env);
   const logger = createLogger(process.env.LOG_LEVEL ?? 'warn');
   const limit = values.leads === undefined ? config.pipeline.default_leads : Number(values.leads);
   // Bad input is refused before any Redis or worker is started.
   parseRunRequest({ source: values.source, limit, startedBy: actor() });
+  // A sandbox run posts nothing to Slack: its cards would land in the team's approval channel.
   return withContext(config, logger, async (ctx) => {
+    if (values.sandbox && (await ctx.redis.exists(ctx.keys.service)) === 1) {
+      out.error(`the key prefix ${ctx.keys.prefix} belongs to a running service; a sandbox run never shares one. Set CAIO_REDIS_PREFIX to another name.`);
+      return 2;
+    }
     const workers = startPipelineWorkers(ctx);
     try {
       const { runId, stopped } = await startRun(ctx, { source: values.source, limit, startedBy: actor() });
       if (stopped) out.error('the pipeline is under EMERGENCY STOP: this run waits for `caio resume`.');
-      out.error(`started ${runId}: source=${values.source} leads=${limit} providers=${ctx.providers.kind} shadow_mode=${config.safety.shadow_mode}`);
+      out.error(`started ${runId}: source=${values.source} leads=${limit} providers=${ctx.providers.kind} prefix=${ctx.keys.prefix} shadow_mode=${config.safety.shadow_mode}`);
       const deadline = Date.now() + Number(values.timeout) * 1000;
       let run = await ctx.store.getRun(runId);
       while (run && !settled(run) && Date.now() < deadline) {
@@ -132,7 +159,7 @@ async function commandRun(args: string[], out: Out): Promise<number> {
     } finally {
       await workers.close();
     }
-  });
+  }, { slack: !values.sandbox });
 }
 
 async function commandStatus(out: Out): Promise<number> {

@@ -5,7 +5,7 @@ import { ConfigError, loadConfig } from './core/config.ts';
 import { createLogger } from './core/logger.ts';
 import { RedisUnavailableError } from './core/redis.ts';
 import { assertLiveConfig, createLiveProviders } from './providers/live.ts';
-import { createContext } from './context.ts';
+import { createContext, type AppContext } from './context.ts';
 import { RunRequestError } from './jobs/runs.ts';
 import { startPipelineWorkers, type PipelineWorkers } from './jobs/workers.ts';
 import { startWebhookWorker, type WebhookWorker } from './webhooks/worker.ts';
@@ -31,6 +31,7 @@ export async function startService(role: Role): Promise<void> {
   let server: Server | null = null;
   let outbox: OutboxWorker | null = null;
   let slack: SlackApp | null = null;
+  const marker = await markService(ctx, role);
   if (!slackOn) logger.warn('SLACK_BOT_TOKEN is unset: Slack is off (no commands, approval cards or alerts)');
   if (config.env.EMERGENCY_STOP) logger.warn('EMERGENCY_STOP is set: this process makes no outbound call');
   if (role === 'worker' || role === 'all') {
@@ -55,6 +56,7 @@ export async function startService(role: Role): Promise<void> {
     }
     stopping = true;
     logger.info({ signal }, 'shutting down: finishing in-flight jobs');
+    clearInterval(marker);
     await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
     await slack?.stop();
     await workers?.close();
@@ -67,6 +69,18 @@ export async function startService(role: Role): Promise<void> {
   };
   process.on('SIGTERM', (s) => void shutdown(s));
   process.on('SIGINT', (s) => void shutdown(s));
+}
+
+/** How long the running-service marker lives without a refresh (a killed service's marker expires). */
+const SERVICE_MARKER_TTL_S = 300;
+
+/** Marks the key prefix as a running service's, so `caio run --sandbox` can never be pointed at it. */
+async function markService(ctx: AppContext, role: Role): Promise<NodeJS.Timeout> {
+  const write = () => ctx.redis.set(ctx.keys.service, JSON.stringify({ role, providers: ctx.providers.kind, pid: process.pid, at: new Date().toISOString() }), 'EX', SERVICE_MARKER_TTL_S);
+  await write();
+  const timer = setInterval(() => void write().catch((err: unknown) => ctx.logger.warn({ err }, 'service marker refresh failed')), (SERVICE_MARKER_TTL_S * 1000) / 5);
+  timer.unref();
+  return timer;
 }
 
 function fail(err: unknown): never {

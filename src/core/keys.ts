@@ -17,6 +17,8 @@ export function createKeys(prefix: string) {
     approval: (id: string) => k('approval', id),
     approvalsPending: k('approvals', 'pending'),
     stopFlag: k('control', 'stop'),
+    /** Written by a running service (role, providers, when): a sandbox run refuses a prefix that has it. */
+    service: k('control', 'service'),
     suppressed: k('suppressed'),
     sendCount: (day: string) => k('sends', 'day', day),
     firstSendDay: k('sends', 'first_day'),

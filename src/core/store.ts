@@ -1,7 +1,7 @@
 import type { Redis } from 'ioredis';
 import type { Keys } from './keys.ts';
 import { defineScript } from './lua.ts';
-import { STAGES, type Lead, type LeadState, type RunStatus, type Source, type Stage } from './types.ts';
+import { STAGES, type Lead, type LeadState, type ProviderMode, type RunStatus, type Source, type Stage } from './types.ts';
 
 /** A stage's counters: in = out + dropped + errors once every lead has left the stage. */
 export interface StageStats {
@@ -30,6 +30,8 @@ export interface Run {
   error: string | null;
   /** Slack message of the run (channel and ts), when started from Slack. */
   slack_channel: string | null;
+  /** The provider mode the run was started in (null for runs recorded before modes were). */
+  providers: ProviderMode | null;
   slack_ts: string | null;
   stages: Record<Stage, StageStats>;
 }
@@ -103,7 +105,7 @@ redis.call('HSET', KEYS[1], unpack(ARGV, 2))
 return 1`;
 
 export interface Store {
-  createRun(run: { id: string; source: Source; limit: number; started_by: string; slack_channel?: string | undefined }): Promise<boolean>;
+  createRun(run: { id: string; source: Source; limit: number; started_by: string; slack_channel?: string | undefined; providers?: ProviderMode | undefined }): Promise<boolean>;
   getRun(runId: string): Promise<Run | null>;
   listRuns(count: number): Promise<Run[]>;
   setRunFields(runId: string, fields: Record<string, string | number>): Promise<void>;
@@ -147,6 +149,7 @@ export function createStore(redis: Redis, keys: Keys): Store {
           created_at: createdAt.toISOString(),
           status: 'running',
           ...(run.slack_channel ? { slack_channel: run.slack_channel } : {}),
+          ...(run.providers ? { providers: run.providers } : {}),
         })
         .zadd(keys.runs, String(createdAt.getTime()), run.id)
         .exec();
@@ -291,6 +294,7 @@ function toRun(hash: Record<string, string>, terminal: number, awaiting: number,
     held,
     error: hash.error ?? null,
     slack_channel: hash.slack_channel ?? null,
+    providers: hash.providers === 'sandbox' || hash.providers === 'live' ? hash.providers : null,
     slack_ts: hash.slack_ts ?? null,
     stages,
   };

@@ -75,12 +75,17 @@ export interface CadenceStep {
   action: string;
 }
 
+/** Which providers a run was started with: its leads are worked only by workers of the same mode. */
+export type ProviderMode = 'sandbox' | 'live';
+
 /** The lead record stored in Redis for one run. */
 export interface Lead extends Person {
   /** `{runId}-{id}`: unique across runs, used in job ids, approval ids and Clay's lead_id. */
   ref: string;
   runId: string;
   source: Source;
+  /** The provider mode of the run that created it (absent on leads written before modes were recorded). */
+  providers?: ProviderMode;
   enriched_by?: EnrichedBy;
   icp?: IcpScore;
   email_draft?: CraftedEmail;

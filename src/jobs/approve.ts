@@ -6,7 +6,7 @@ import { runLeadStage } from './stage-runner.ts';
 
 /** Approve: auto-approve, or an approval record and a Slack card; the lead then waits without a job. */
 export function createApproveProcessor(deps: PipelineDeps, service: ApprovalService) {
-  return async (job: Job<LeadJobData>): Promise<void> => {
+  return async (job: Job<LeadJobData>, token?: string): Promise<void> => {
     await runLeadStage('approve', job, deps, async (lead) => {
       if (!lead.email_draft) throw new UnrecoverableError(`lead ${lead.ref} reached approve without an email`);
       const { approval, created } = await deps.approvals.request({
@@ -27,6 +27,6 @@ export function createApproveProcessor(deps: PipelineDeps, service: ApprovalServ
       await deps.store.setAwaiting(lead.runId, lead.ref, true);
       if (created) await deps.notifier.approvalRequested(approval, lead);
       await deps.notifier.runUpdated(lead.runId);
-    });
+    }, { token });
   };
 }

@@ -2,7 +2,7 @@ import type { Job } from 'bullmq';
 import type { Lead } from '../core/types.ts';
 import type { PipelineDeps } from './deps.ts';
 import type { CadenceJobData } from './queues.ts';
-import { park, STOPPED_RECHECK_MS } from './stage-runner.ts';
+import { park, parkIfOtherMode, STOPPED_RECHECK_MS } from './stage-runner.ts';
 
 /**
  * Schedules the lead's non-email cadence steps after its first email: the LinkedIn steps (days 2,
@@ -35,6 +35,7 @@ export function createCadenceProcessor(deps: PipelineDeps) {
     const { ref, channel, step, day } = job.data;
     const lead = await store.getLead(ref);
     if (!lead) return;
+    await parkIfOtherMode(job, token, deps, lead.providers);
     const subject = `${ref}|${channel}${step}`;
     if (lead.email && (await gate.isSuppressed(lead.email))) {
       await audit.append({ actor: 'system', action: 'cadence.stopped', subject, details: { reason: 'suppressed', day } });

@@ -135,6 +135,6 @@ export function createEnrichProcessor(deps: PipelineDeps) {
           return startClay(job, token, lead);
         }
       }
-    }));
+    }), { token });
   };
 }

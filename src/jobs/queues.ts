@@ -1,7 +1,7 @@
 import { Queue, type JobsOptions } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { PipelineConfig } from '../core/config.ts';
-import { STAGES, type Source, type Stage } from '../core/types.ts';
+import { STAGES, type ProviderMode, type Source, type Stage } from '../core/types.ts';
 
 /** Data of every per-lead stage job. */
 export interface LeadJobData {
@@ -14,6 +14,8 @@ export interface ScrapeJobData {
   runId: string;
   source: Source;
   limit: number;
+  /** The provider mode the run was started in; a worker of the other mode leaves the job alone. */
+  providers?: ProviderMode;
 }
 
 /** A scheduled step of a lead's 21-day cadence (LinkedIn or call). */

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import type { Audit } from '../core/audit.ts';
 import type { Emergency } from '../core/emergency.ts';
 import type { Store } from '../core/store.ts';
-import type { Source } from '../core/types.ts';
+import type { ProviderMode, Source } from '../core/types.ts';
 import type { Queues } from './queues.ts';
 
 /** Sources a person can start a run from (website_visitor leads arrive by webhook). */
@@ -58,19 +58,20 @@ export function parseRunRequest(input: RunRequest) {
  * nothing (the record and the job id are both idempotent).
  */
 export async function startRun(
-  deps: { store: Store; queues: Queues; audit: Audit; emergency?: Emergency },
+  deps: { store: Store; queues: Queues; audit: Audit; emergency?: Emergency; providers: { kind: ProviderMode } },
   input: RunRequest,
 ): Promise<{ runId: string; created: boolean; stopped: boolean }> {
   const request = parseRunRequest(input);
   const runId = request.runId ?? newRunId();
   const source = request.source as Source;
-  const created = await deps.store.createRun({ id: runId, source, limit: request.limit, started_by: request.startedBy, slack_channel: request.slackChannel });
+  const providers = deps.providers.kind;
+  const created = await deps.store.createRun({ id: runId, source, limit: request.limit, started_by: request.startedBy, slack_channel: request.slackChannel, providers });
   // A run started during an emergency stop waits, visibly, for the resume (the queues are paused).
   const stopped = (await deps.emergency?.state())?.stopped ?? false;
   if (created) {
     if (stopped) await deps.store.setRunStatus(runId, 'stopped');
-    await deps.audit.append({ actor: request.startedBy, action: 'run.start', subject: runId, details: { source, limit: request.limit, ...(stopped ? { waiting_for_resume: true } : {}) } });
+    await deps.audit.append({ actor: request.startedBy, action: 'run.start', subject: runId, details: { source, limit: request.limit, providers, ...(stopped ? { waiting_for_resume: true } : {}) } });
   }
-  await deps.queues.addScrape({ runId, source, limit: request.limit });
+  await deps.queues.addScrape({ runId, source, limit: request.limit, providers });
   return { runId, created, stopped };
 }

@@ -3,7 +3,7 @@ import { ProviderDeferredError } from '../core/http-client.ts';
 import type { Lead, Person } from '../core/types.ts';
 import type { PipelineDeps } from './deps.ts';
 import type { ScrapeJobData } from './queues.ts';
-import { park, waitWhileStopped } from './stage-runner.ts';
+import { park, parkIfOtherMode, waitWhileStopped } from './stage-runner.ts';
 
 const MAX_PAGE_SIZE = 100;
 const WRITE_SLICE = 500;
@@ -39,7 +39,9 @@ export function createScrapeProcessor(deps: PipelineDeps) {
   return async (job: Job<ScrapeJobData>, token?: string): Promise<void> => {
     const { runId, source, limit } = job.data;
     const { store, queues, providers } = deps;
+    await parkIfOtherMode(job, token, deps, job.data.providers);
     await waitWhileStopped(job, token, deps);
+    const mode = job.data.providers ?? providers.kind;
     try {
       const seen = new Set<string>();
       const unique: Person[] = [];
@@ -54,7 +56,7 @@ export function createScrapeProcessor(deps: PipelineDeps) {
         if (!result.hasMore || result.people.length === 0) break;
       }
       const now = new Date().toISOString();
-      const leads: Lead[] = unique.map((person) => ({ ...person, ref: `${runId}-${person.id}`, runId, source, state: 'scraped', updated_at: now }));
+      const leads: Lead[] = unique.map((person) => ({ ...person, ref: `${runId}-${person.id}`, runId, source, providers: mode, state: 'scraped', updated_at: now }));
       // In slices, so a 10,000-lead run never holds 10,000 pending writes in memory at once.
       for (let i = 0; i < leads.length; i += WRITE_SLICE) await Promise.all(leads.slice(i, i + WRITE_SLICE).map((lead) => store.createLead(lead)));
       // Counted under fixed members so a retried scrape never counts twice.

@@ -6,7 +6,7 @@ import { finishLead, handOn, runLeadStage } from './stage-runner.ts';
 
 /** Segment: the explainable ICP score; disqualified leads stop here. */
 export function createSegmentProcessor(deps: PipelineDeps) {
-  return async (job: Job<LeadJobData>): Promise<void> => {
+  return async (job: Job<LeadJobData>, token?: string): Promise<void> => {
     await runLeadStage('segment', job, deps, async (lead) => {
       const icp = scoreLead(lead, deps.config.icp);
       if (icp.tier === 'disqualified') {
@@ -15,6 +15,6 @@ export function createSegmentProcessor(deps: PipelineDeps) {
       }
       await deps.store.updateLead(lead.ref, { icp, state: 'segmented' }, lead);
       await handOn(deps, lead, 'segment', 'craft');
-    }, { countInFirst: false });
+    }, { countInFirst: false, token });
   };
 }

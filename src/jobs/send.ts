@@ -75,6 +75,6 @@ export function createSendProcessor(deps: PipelineDeps) {
           return finishLead(deps, lead.runId, lead.ref, 'send', 'out');
         }
       }
-    }));
+    }), { token });
   };
 }

@@ -1,5 +1,5 @@
 import { DelayedError, UnrecoverableError, type Job } from 'bullmq';
-import type { Lead, Stage } from '../core/types.ts';
+import type { Lead, ProviderMode, Stage } from '../core/types.ts';
 import type { PipelineDeps } from './deps.ts';
 import type { LeadJobData } from './queues.ts';
 
@@ -12,6 +12,20 @@ export async function park(job: Job, token: string | undefined, untilMs: number)
 /** How long a job waits before looking again while the emergency stop is on. */
 export const STOPPED_RECHECK_MS = 5_000;
 
+/** How long a job of the other provider mode waits for a worker of its own mode to take it. */
+export const OTHER_MODE_RECHECK_MS = 5_000;
+
+/**
+ * A sandbox run's jobs must never be worked by live workers (real provider calls for made-up
+ * people), nor a live run's by sandbox workers (approvals decided and emails shadowed by sandbox
+ * settings). A worker that meets a job of the other mode parks it for a worker of that mode.
+ */
+export async function parkIfOtherMode(job: Job, token: string | undefined, deps: Pick<PipelineDeps, 'providers' | 'logger'>, mode: ProviderMode | undefined): Promise<void> {
+  if (mode === undefined || mode === deps.providers.kind) return;
+  deps.logger.warn({ job: job.id, job_mode: mode, worker_mode: deps.providers.kind }, 'job of the other provider mode left for a matching worker');
+  await park(job, token, Date.now() + OTHER_MODE_RECHECK_MS);
+}
+
 /**
  * Runs one stage for one lead with the bookkeeping every stage shares: the lead is counted in once,
  * and a final failure is counted as an error and ends the lead, so in = out + dropped + errors.
@@ -22,12 +36,14 @@ export async function runLeadStage(
   job: Job<LeadJobData>,
   deps: PipelineDeps,
   body: (lead: Lead) => Promise<void>,
-  options: { countInFirst?: boolean } = {},
+  options: { countInFirst?: boolean; token?: string | undefined } = {},
 ): Promise<void> {
   const { runId, ref } = job.data;
-  // Reading the lead and counting it in are independent: one round trip instead of two.
+  // Reading the lead and counting it in are independent: one round trip instead of two. (Counting
+  // in is once per lead, so a worker of the other mode that parks the job changes no figure.)
   const [lead] = await Promise.all([deps.store.getLead(ref), (options.countInFirst ?? true) ? deps.store.stageIn(runId, stage, ref) : null]);
   if (!lead) throw new UnrecoverableError(`lead ${ref} not found`);
+  await parkIfOtherMode(job, options.token, deps, lead.providers);
   try {
     await body(lead);
   } catch (err) {

@@ -95,7 +95,7 @@ describe('run message', () => {
   const stages = Object.fromEntries(STAGES.map((s, i) => [s, { in: 10 - i, out: 9 - i, dropped: 1, errors: 0, started_at: 0, ended_at: 1500, duration_ms: 1500 }])) as Run['stages'];
   const run: Run = {
     id: 'run_20260101_000000_abcdef', source: 'default', limit: 10, started_by: 'U1', created_at: '2026-01-01T00:00:00.000Z', finished_at: null,
-    status: 'completed', total: 10, terminal: 10, awaiting: 0, held: 0, error: null, slack_channel: 'C1', slack_ts: '1.1', stages,
+    status: 'completed', total: 10, terminal: 10, awaiting: 0, held: 0, error: null, slack_channel: 'C1', providers: 'sandbox', slack_ts: '1.1', stages,
   };
 
   it('has a stage table, a summary when finished, and the stop or resume button', () => {

@@ -36,11 +36,11 @@ async function enterPipeline(deps: WorkerDeps, visitor: Visitor, person: Lead | 
   const { ctx } = deps;
   const now = new Date();
   const runId = visitorRunId(now);
-  if (await ctx.store.createRun({ id: runId, source: 'website_visitor', limit: 10_000, started_by: 'rb2b' })) {
+  if (await ctx.store.createRun({ id: runId, source: 'website_visitor', limit: 10_000, started_by: 'rb2b', providers: ctx.providers.kind })) {
     await ctx.audit.append({ actor: 'rb2b', action: 'run.start', subject: runId, details: { source: 'website_visitor' } });
   }
   const ref = `${runId}-${visitor.id}`;
-  const lead: Lead = { ...person, ref, runId, source: 'website_visitor', enriched_by: 'clay', state: 'enriched', updated_at: now.toISOString() };
+  const lead: Lead = { ...person, ref, runId, source: 'website_visitor', providers: ctx.providers.kind, enriched_by: 'clay', state: 'enriched', updated_at: now.toISOString() };
   const created = await ctx.store.createLead(lead);
   if (created) {
     // The day's run grows with each visitor; a run that had finished is running again.
