@@ -127,6 +127,13 @@ export interface HttpRequest {
   idempotent?: boolean;
   /** Runs before every attempt, e.g. to take a rate-limit slot. */
   beforeAttempt?: () => Promise<void>;
+  /**
+   * Throws to abandon the request (e.g. the emergency stop). Runs after beforeAttempt, immediately
+   * before every dispatch, retries included, and every `guardPollMs` while a retry sleeps, so no
+   * attempt leaves after it throws: neither a retry waking from backoff or Retry-After nor one that
+   * waited for a rate-limit slot. Its error reaches the caller as is.
+   */
+  guard?: () => Promise<void>;
 }
 
 export interface HttpResponse {
@@ -150,9 +157,32 @@ export interface HttpClientOptions {
   connections?: number;
   dispatcher?: Dispatcher;
   sleep?: (ms: number) => Promise<void>;
+  /** How often a guarded request re-runs its guard while sleeping before a retry (default 200 ms). */
+  guardPollMs?: number;
 }
 
 const sleepFor = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/** Often enough that a stop ends a sleeping retry well within DESIGN §6's one second. */
+export const GUARD_POLL_MS = 200;
+
+/**
+ * Sleeps `ms` in slices of at most `pollMs`, running `guard` before each slice, so a wait that the
+ * guard forbids ends within one slice instead of being slept out. Without a guard it is one plain
+ * sleep. Ends on whichever runs out first, the wall clock or the sum of slices (an injected test
+ * sleep returns at once, and must not make this spin on the clock).
+ */
+export async function guardedSleep(ms: number, guard: (() => Promise<void>) | undefined, pollMs = GUARD_POLL_MS, sleep: (ms: number) => Promise<void> = sleepFor): Promise<void> {
+  if (!guard) return sleep(ms);
+  const until = Date.now() + ms;
+  let left = ms;
+  while (left > 0) {
+    await guard();
+    const slice = Math.min(left, pollMs);
+    await sleep(slice);
+    left = Math.min(left - slice, until - Date.now());
+  }
+}
 
 async function readBody(body: Dispatcher.ResponseData['body']): Promise<unknown> {
   const text = await body.text();
@@ -171,6 +201,19 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
   const ownAgent = options.dispatcher ? null : new Agent({ connections: options.connections ?? 64, keepAliveTimeout: 30_000, pipelining: 1 });
   const dispatcher = options.dispatcher ?? (ownAgent as Agent);
   const log = options.logger;
+  const pollMs = options.guardPollMs ?? GUARD_POLL_MS;
+
+  /** Runs the request's guard, logging once why the request was abandoned (the error says it too). */
+  async function check(req: HttpRequest, n: number, phase: 'dispatch' | 'retry wait'): Promise<void> {
+    try {
+      await req.guard?.();
+    } catch (error) {
+      log.warn({ provider: req.provider, route: req.route, method: req.method, attempt: n, phase, error: (error as { code?: string }).code ?? describeCause(error) }, 'provider call abandoned before sending');
+      throw error;
+    }
+  }
+  /** The sleep before retry `n + 1`, cut short when the guard forbids that retry. */
+  const wait = (req: HttpRequest, n: number, ms: number) => guardedSleep(ms, req.guard && (() => check(req, n, 'retry wait')), pollMs, sleep);
 
   async function attempt(req: HttpRequest, n: number): Promise<{ response?: HttpResponse; error?: unknown }> {
     const started = performance.now();
@@ -203,6 +246,8 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
       const idempotent = req.idempotent ?? req.method === 'GET';
       for (let n = 1; ; n++) {
         await req.beforeAttempt?.();
+        // After the limiter's wait, not before it: a stop set while waiting for a slot still counts.
+        await check(req, n, 'dispatch');
         const { response, error } = await attempt(req, n);
         const last = n >= policy.attempts;
         if (response && response.status >= 200 && response.status < 300) return response;
@@ -216,11 +261,11 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
             const cause = new HttpStatusError(req.provider, req.route, 429, response.body, retryAfter);
             throw new RateLimitedError(req.provider, req.route, Date.now() + (retryAfter ?? backoffMs(policy, n)), cause);
           }
-          await sleep(retryAfter ?? backoffMs(policy, n - 1));
+          await wait(req, n, retryAfter ?? backoffMs(policy, n - 1));
           continue;
         }
         if (last || !shouldRetry({ noResponse: error }, idempotent)) throw new NoResponseError(req.provider, req.route, error);
-        await sleep(backoffMs(policy, n - 1));
+        await wait(req, n, backoffMs(policy, n - 1));
       }
     },
     async close() {

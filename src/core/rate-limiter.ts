@@ -40,8 +40,12 @@ export interface RateLimit {
 }
 
 export interface RateLimiter {
-  /** Waits for a slot; throws RateLimitedError (park the job) when the slot is more than maxWaitMs away. */
-  acquire(): Promise<void>;
+  /**
+   * Waits for a slot; throws RateLimitedError (park the job) when the slot is more than maxWaitMs
+   * away. `sleep` replaces the plain wait, e.g. with one the emergency stop can cut short (the slot
+   * then goes unused, which only costs the window one call).
+   */
+  acquire(sleep?: (ms: number) => Promise<void>): Promise<void>;
 }
 
 /** A cluster-wide limit for one provider, shared through Redis by every worker. */
@@ -49,10 +53,10 @@ export function createRateLimiter(deps: { redis: Redis; keys: Keys }, provider: 
   const reserve = defineScript(deps.redis, RESERVE);
   const key = deps.keys.rateLimit(provider);
   return {
-    async acquire() {
+    async acquire(sleep) {
       const wait = Number(await reserve([key], [limit.max, limit.per_ms, maxWaitMs]));
       if (wait < 0) throw new RateLimitedError(provider, 'rate-limit', Date.now() - wait);
-      if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+      if (wait > 0) await (sleep ? sleep(wait) : new Promise((resolve) => setTimeout(resolve, wait)));
     },
   };
 }

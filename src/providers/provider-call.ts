@@ -3,7 +3,7 @@ import type { z } from 'zod';
 import { createCircuitBreaker, type CircuitBreaker } from '../core/circuit-breaker.ts';
 import type { Config } from '../core/config.ts';
 import type { Emergency } from '../core/emergency.ts';
-import { ProviderDeferredError, type HttpClient, type HttpRequest, type HttpResponse } from '../core/http-client.ts';
+import { guardedSleep, ProviderDeferredError, type HttpClient, type HttpRequest, type HttpResponse } from '../core/http-client.ts';
 import type { Keys } from '../core/keys.ts';
 import type { Logger } from '../core/logger.ts';
 import type { Metrics } from '../core/metrics.ts';
@@ -26,8 +26,12 @@ export interface ProviderDeps {
   notifier: Notifier;
   metrics?: Pick<Metrics, 'breakerState'> | undefined;
   resumeClay: ClayResume;
-  /** Checked before every call: a stopped system makes no outbound call at all. */
-  emergency?: Pick<Emergency, 'recentState'> | undefined;
+  /**
+   * Checked before every attempt (retries included) and while any wait between attempts: a stopped
+   * system makes no outbound call at all. `state` (a fresh read) is used when given; the composition
+   * root passes the whole Emergency, so it always is in production.
+   */
+  emergency?: (Pick<Emergency, 'recentState'> & Partial<Pick<Emergency, 'state'>>) | undefined;
   http: HttpClient;
   credits: Credits;
 }
@@ -36,7 +40,7 @@ export interface ProviderChannel {
   readonly provider: ProviderName;
   readonly breaker: CircuitBreaker;
   /** One request through the provider's breaker, with every attempt taking a cluster-wide rate-limit slot. */
-  call(req: Omit<HttpRequest, 'provider' | 'beforeAttempt'>): Promise<HttpResponse>;
+  call(req: Omit<HttpRequest, 'provider' | 'beforeAttempt' | 'guard'>): Promise<HttpResponse>;
   /** Validates a 2xx body; a mismatch is a WARNING alert and null (the caller treats it as a miss). */
   parse<S extends z.ZodType>(schema: S, body: unknown, route: string): Promise<z.infer<S> | null>;
 }
@@ -46,15 +50,28 @@ export function createProviderChannel(deps: ProviderDeps, provider: ProviderName
   const settings = deps.config.providers;
   const breaker = createCircuitBreaker(deps, provider, settings.breaker, Math.max(settings.timeout_ms * 2, 1_000));
   const limiter = createRateLimiter(deps, provider, settings.limits[provider], settings.max_limit_wait_ms);
+  const stoppedError = (route: string) =>
+    new ProviderDeferredError('EMERGENCY_STOPPED', provider, route, Date.now() + EMERGENCY_RECHECK_MS, `${provider} ${route}: emergency stop is on`);
+  const emergency = deps.emergency;
+  // Not the 250 ms cache: one small Redis read per attempt (and per poll of a sleeping retry), so a
+  // stop lands on the next attempt wherever it was set (issue 8: retries went out 9 s after a stop).
+  const stoppedNow = emergency ? async () => (await (emergency.state ? emergency.state() : emergency.recentState())).stopped : null;
   return {
     provider,
     breaker,
     async call(req) {
       // The stages check the stop too; this is the last line, for every caller (webhooks, cadence).
-      if ((await deps.emergency?.recentState())?.stopped) {
-        throw new ProviderDeferredError('EMERGENCY_STOPPED', provider, req.route, Date.now() + EMERGENCY_RECHECK_MS, `${provider} ${req.route}: emergency stop is on`);
-      }
-      return breaker.run(() => deps.http.request({ ...req, provider, beforeAttempt: () => limiter.acquire() }));
+      // This cached look only spares a breaker probe and a rate-limit slot; the guard decides.
+      if ((await emergency?.recentState())?.stopped) throw stoppedError(req.route);
+      // The guard throws the deferral, so the stage parks the job (park-on-deferred): nothing is lost.
+      const guard = stoppedNow
+        ? async () => {
+            if (await stoppedNow()) throw stoppedError(req.route);
+          }
+        : undefined;
+      return breaker.run(() =>
+        deps.http.request({ ...req, provider, guard, beforeAttempt: () => limiter.acquire((ms) => guardedSleep(ms, guard)) }),
+      );
     },
     async parse(schema, body, route) {
       const result = schema.safeParse(body);
