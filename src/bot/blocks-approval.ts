@@ -72,7 +72,8 @@ export function approvalCard(approval: Approval, lead: Lead | null): { text: str
     ],
   };
   return {
-    text: `Approval needed: ${approval.subject}`,
+    // The fallback is what notifications show: escaped like the blocks, so a subject cannot ping @channel.
+    text: `Approval needed: ${esc(approval.subject)}`,
     blocks: [
       { type: 'header', text: { type: 'plain_text', text: 'Shadow email awaiting approval' } },
       ...summaryBlocks(approval, lead),
@@ -95,7 +96,7 @@ export function decidedCard(approval: Approval, lead: Lead | null, previousSubje
   const edited =
     approval.status === 'edited' ? `\n*Edited subject:* ${esc(approval.subject)}${previousSubject ? ` (was: ${esc(previousSubject)})` : ''}` : '';
   return {
-    text: `${approval.status} by ${approval.decided_by ?? 'someone'}: ${approval.subject}`,
+    text: `${approval.status} by ${esc(approval.decided_by ?? 'someone')}: ${esc(approval.subject)}`,
     blocks: [mrkdwn(outcome + edited), ...summaryBlocks(approval, lead), context(`Run \`${approval.runId}\` · approval \`${approval.id}\``)],
   };
 }

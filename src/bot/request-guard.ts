@@ -1,10 +1,47 @@
+import { hash } from 'node:crypto';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { verifySlackRequest } from '@slack/bolt';
+import type { Redis } from 'ioredis';
 import type { Logger } from '../core/logger.ts';
 import type { Metrics } from '../core/metrics.ts';
 import { checkEnvelope } from './payload-schema.ts';
+import type { SlackKeys } from './slack-keys.ts';
 
 const BODY_LIMIT = 1024 * 1024;
+/** Slack's window: a request timestamp more than this far from our clock, either way, is refused. */
+export const TIMESTAMP_WINDOW_S = 5 * 60;
+/** How long the ack waits for the replay marker before going on without it. */
+const REPLAY_TIMEOUT_MS = 1_000;
+
+export interface GuardDeps {
+  signingSecret: string;
+  logger: Logger;
+  metrics: Metrics;
+  /** Holds the replay markers, shared by every web replica. */
+  redis: Redis;
+  keys: SlackKeys;
+  replayTimeoutMs?: number;
+}
+
+/**
+ * Marks a signed request as seen (SET NX EX, one round trip): true when it is new, false when the
+ * same timestamp and signature came before, null when Redis did not answer in time. The marker
+ * lives until the timestamp leaves the window, so the replay is refused as long as it would verify.
+ */
+async function markFresh(deps: GuardDeps, timestamp: number, signature: string): Promise<boolean | null> {
+  const key = deps.keys.replay(hash('sha256', `${timestamp}:${signature}`, 'hex'));
+  const ttl = Math.min(2 * TIMESTAMP_WINDOW_S, Math.max(1, timestamp + TIMESTAMP_WINDOW_S - Math.floor(Date.now() / 1000))) + 1;
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<null>((resolve) => {
+    timer = setTimeout(() => resolve(null), deps.replayTimeoutMs ?? REPLAY_TIMEOUT_MS);
+  });
+  try {
+    const set = deps.redis.set(key, '1', 'EX', ttl, 'NX').then((answer) => answer === 'OK');
+    return await Promise.race([set, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
 
 class BodyError extends Error {
   constructor(readonly status: 400 | 413) {
@@ -33,11 +70,14 @@ function readBody(req: Request, limit: number): Promise<Buffer> {
 }
 
 /**
- * In front of Bolt on /slack/events: a forged or stale signature gets 401 and a body of the wrong
- * shape 400, before any listener runs; the raw body is handed on (`req.rawBody`) so Bolt reads it
- * again, and the time to the ack is recorded.
+ * In front of Bolt on /slack/events: a forged signature or a timestamp more than five minutes off
+ * (past or future) gets 401 and a body of the wrong shape 400, before any listener runs; the same
+ * signed request seen again (same timestamp and signature, on any replica) gets an empty 200 and
+ * runs nothing. The raw body is handed on (`req.rawBody`) so Bolt reads it again, and the time to
+ * the ack is recorded. Slack's own retries carry a new timestamp and signature: they pass here and
+ * are deduplicated by the listeners.
  */
-export function slackRequestGuard(deps: { signingSecret: string; logger: Logger; metrics: Metrics }): RequestHandler {
+export function slackRequestGuard(deps: GuardDeps): RequestHandler {
   return async (req: Request, res: Response, next: NextFunction) => {
     const started = process.hrtime.bigint();
     let raw: Buffer;
@@ -58,7 +98,10 @@ export function slackRequestGuard(deps: { signingSecret: string; logger: Logger;
       return;
     }
     try {
-      // Rejects a bad HMAC and a timestamp more than five minutes old (replays).
+      // Bolt rejects a bad HMAC and a timestamp more than five minutes old, but not one far ahead.
+      if (timestamp > Math.floor(Date.now() / 1000) + TIMESTAMP_WINDOW_S) {
+        throw new Error(`x-slack-request-timestamp is more than ${TIMESTAMP_WINDOW_S / 60} minutes in the future`);
+      }
       verifySlackRequest({ signingSecret: deps.signingSecret, body, headers: { 'x-slack-signature': signature ?? '', 'x-slack-request-timestamp': timestamp } });
     } catch (err) {
       deps.logger.warn({ reason: (err as Error).message }, 'slack request refused: bad signature or stale timestamp');
@@ -71,6 +114,17 @@ export function slackRequestGuard(deps: { signingSecret: string; logger: Logger;
       res.status(400).json({ error: `malformed payload: ${envelope.problem}` });
       return;
     }
+    // Redis failing or slow must not hold the ack: the listeners' own idempotency still holds.
+    const fresh = await markFresh(deps, timestamp, signature ?? '').catch((err: unknown) => {
+      deps.logger.warn({ err }, 'slack replay check failed: request handled without it');
+      return true;
+    });
+    if (fresh === false) {
+      deps.logger.info({ kind: envelope.kind, timestamp }, 'slack request replay ignored: same timestamp and signature seen before');
+      res.status(200).end();
+      return;
+    }
+    if (fresh === null) deps.logger.warn({ kind: envelope.kind }, 'slack replay check: Redis did not answer in time, request handled without it');
     (req as Request & { rawBody?: Buffer }).rawBody = raw;
     res.on('finish', () => {
       deps.metrics.slackAckSeconds.observe({ kind: envelope.kind }, Number(process.hrtime.bigint() - started) / 1e9);

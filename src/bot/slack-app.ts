@@ -10,6 +10,7 @@ import type { SlackDeps } from './deps.ts';
 import { boltLogger } from './logger-adapter.ts';
 import { slackRequestGuard } from './request-guard.ts';
 import { createResponder } from './responder.ts';
+import { slackKeys } from './slack-keys.ts';
 import { createSnapshotCache, loadSnapshot } from './snapshot.ts';
 
 export const SLACK_EVENTS_PATH = '/slack/events';
@@ -46,7 +47,10 @@ export function createSlackApp(ctx: AppContext, options: { http: Express }): Sla
   } else {
     mode = 'http';
     if (!env.SLACK_SIGNING_SECRET) throw new ConfigError('SLACK_SIGNING_SECRET is required for Slack over HTTP (or set SLACK_APP_TOKEN for Socket Mode)');
-    options.http.post(SLACK_EVENTS_PATH, slackRequestGuard({ signingSecret: env.SLACK_SIGNING_SECRET, logger: log, metrics: ctx.metrics }));
+    options.http.post(
+      SLACK_EVENTS_PATH,
+      slackRequestGuard({ signingSecret: env.SLACK_SIGNING_SECRET, logger: log, metrics: ctx.metrics, redis: ctx.redis, keys: slackKeys(ctx.keys) }),
+    );
     const receiver = new ExpressReceiver({
       signingSecret: env.SLACK_SIGNING_SECRET,
       app: options.http,

@@ -15,6 +15,8 @@ export function slackKeys(keys: Pick<Keys, 'prefix'>) {
     lock: (name: string) => k('lock', name),
     /** Set once a message of an outbox job is posted, so a retry does not post it again. */
     posted: (jobId: string) => k('posted', jobId),
+    /** A signed request already handled (hash of its timestamp and signature): a replay is ignored. */
+    replay: (requestHash: string) => k('replay', requestHash),
   };
 }
 

@@ -1,3 +1,4 @@
+import { esc } from '../bot/format.ts';
 import { slackKeys } from '../bot/slack-keys.ts';
 import { parseRunRequest, RunRequestError, startRun } from '../jobs/runs.ts';
 import { helpText } from './help-text.ts';
@@ -19,7 +20,8 @@ export const run: Subcommand<'run'> = async (args, deps, parsed) => {
     });
   } catch (err) {
     if (!(err instanceof RunRequestError)) throw err;
-    await ack({ response_type: 'ephemeral', text: helpText(err.message) });
+    // The message quotes what the user typed: escaped so it cannot mention @channel or hide a link.
+    await ack({ response_type: 'ephemeral', text: helpText(esc(err.message)) });
     return;
   }
   // A retry means Slack did not see our first ack in time: that delivery is already being handled.

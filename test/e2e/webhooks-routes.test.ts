@@ -17,6 +17,19 @@ const ROUTES = [
   { path: '/webhooks/instantly', valid: () => SAMPLES.instantly(), invalid: { ...SAMPLES.instantly(), lead_email: 'not-an-email' }, failing: 'lead_email' },
 ] as const;
 
+/** The webhook body parser's nesting limit (the outer object or array is level 1). */
+const MAX_DEPTH = 64;
+
+/** JSON text `levels` deep: `[[…]]` or `{"a":{"a":…}}`. */
+function nested(levels: number, kind: 'array' | 'object'): string {
+  return kind === 'array' ? `${'['.repeat(levels)}${']'.repeat(levels)}` : `${'{"a":'.repeat(levels - 1)}{}${'}'.repeat(levels - 1)}`;
+}
+
+/** A body's JSON with one more field whose value is the given raw JSON text. */
+function withExtra(body: object, rawValue: string): string {
+  return `${JSON.stringify(body).slice(0, -1)},"extra":${rawValue}}`;
+}
+
 describe('webhook routes over real HTTP', () => {
   for (const route of ROUTES) {
     describe(route.path, () => {
@@ -71,6 +84,34 @@ describe('webhook routes over real HTTP', () => {
         const paths = (invalid.json.issues as { path: string }[]).map((i) => i.path);
         expect(paths).toContain(route.failing);
         expect(await app.keys()).toEqual(before);
+      });
+
+      it(`refuses a body nested deeper than ${MAX_DEPTH} levels with 400 before parsing, and accepts one exactly at the limit`, async () => {
+        app = await startWebhookApp('wh-deep');
+        await app.harness.ctx.store.createLead(pipelineLead(LEAD_REF));
+        const before = await app.keys();
+        const depthError = { error: `body nested deeper than ${MAX_DEPTH} levels` };
+        // A valid event with one extra field 10,000 levels deep (arrays, then objects).
+        const arrays = await app.post(route.path, null, { raw: withExtra(route.valid(), nested(10_000, 'array')) });
+        expect(arrays.status).toBe(400);
+        expect(arrays.json).toEqual(depthError);
+        const objects = await app.post(route.path, null, { raw: withExtra(route.valid(), nested(10_000, 'object')) });
+        expect(objects.status).toBe(400);
+        expect(objects.json).toEqual(depthError);
+        // One level over the limit (the outer object is level 1).
+        const over = await app.post(route.path, null, { raw: withExtra(route.valid(), nested(MAX_DEPTH, 'array')) });
+        expect(over.status).toBe(400);
+        expect(over.json).toEqual(depthError);
+        expect(await app.keys()).toEqual(before);
+        expect(await app.harness.ctx.webhookQueue.queue.count()).toBe(0);
+        // Brackets inside strings (escaped quotes and backslashes too) are not nesting.
+        const stringy = { ...route.valid(), note: `\\"${'[{'.repeat(5_000)}\\` };
+        const inString = await app.post(route.path, null, { raw: withExtra(stringy, nested(MAX_DEPTH - 1, 'object')) });
+        expect(inString.status, JSON.stringify(inString.json)).toBe(202);
+        // Exactly at the limit: accepted (a redelivery of the same event, so a duplicate).
+        const atLimit = await app.post(route.path, null, { raw: withExtra(route.valid(), nested(MAX_DEPTH - 1, 'array')) });
+        expect(atLimit.status, JSON.stringify(atLimit.json)).toBeLessThan(300);
+        expect(['accepted', 'duplicate']).toContain(atLimit.json.status);
       });
     });
   }

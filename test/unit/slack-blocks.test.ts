@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { approvalCard, decidedCard, editModal, highlightBody } from '../../src/bot/blocks-approval.ts';
 import { runMessage, stageTable } from '../../src/bot/blocks-control.ts';
+import { parentText } from '../../src/bot/breaker-thread.ts';
+import { alertText } from '../../src/bot/outbox-worker.ts';
 import { checkEnvelope } from '../../src/bot/payload-schema.ts';
 import type { Approval } from '../../src/core/approvals.ts';
 import type { Run } from '../../src/core/store.ts';
@@ -117,5 +119,36 @@ describe('checkEnvelope', () => {
     expect(bad.ok).toBe(false);
     expect(!bad.ok && bad.problem).toContain('user_id');
     expect(checkEnvelope('{', 'application/json')).toEqual({ ok: false, problem: 'body is not valid JSON' });
+  });
+});
+
+/** What a hostile subject, lead or provider could put in a message to ping everyone or hide a link. */
+const HOSTILE = 'Hi <!channel> <!here> @here see <https://evil.example|your invoice> & <@U0BOSS>';
+/** True when the text can mention anyone, render a link or a broadcast, however Slack reads it. */
+const hasControl = (text: string) => /<[!@#]|<https?:|<mailto:/.test(text);
+
+describe('fallback text (notifications) is escaped like the blocks', () => {
+  it('escapes the subject in the approval card and the decided card fallback', () => {
+    const hostile = { ...approval, subject: HOSTILE };
+    const card = approvalCard(hostile, lead);
+    expect(hasControl(card.text)).toBe(false);
+    expect(card.text).toContain('&lt;!channel&gt;');
+    expect(card.text).toContain('&lt;https://evil.example|your invoice&gt; &amp; &lt;@U0BOSS&gt;');
+    expect(json(card.blocks)).toContain('&lt;!channel&gt;');
+    const decided = decidedCard({ ...hostile, status: 'rejected', decided_by: 'cli:<!everyone>', decided_at: '2026-01-01T10:00:00.000Z' }, lead);
+    expect(hasControl(decided.text)).toBe(false);
+    expect(decided.text).toContain('&lt;!everyone&gt;');
+    expect(decided.text).toContain('&lt;!here&gt;');
+  });
+
+  it('escapes provider text in alerts and breaker notices, keeping only our own mention of who acted', () => {
+    const alert = alertText({ kind: 'alert', level: 'CRITICAL', text: `Instantly said: ${HOSTILE}`, details: { by: 'UAPPROVER1' } });
+    expect(alert.replace('(<@UAPPROVER1>)', '')).not.toMatch(/<[!@#]|<https?:/);
+    expect(alert).toContain('&lt;!channel&gt;');
+    const forged = alertText({ kind: 'alert', level: 'WARNING', text: 'resumed', details: { by: '<!channel>' } });
+    expect(hasControl(forged)).toBe(false);
+    const parent = parentText('apollo', '2026-01-01T10:00:00.000Z', `HTTP 500: ${HOSTILE}`);
+    expect(parent.replace(/<!date\^[^>]*>/g, '')).not.toMatch(/<[!@#]|<https?:/);
+    expect(parent).toContain('&lt;https://evil.example|your invoice&gt;');
   });
 });
