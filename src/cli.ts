@@ -1,6 +1,6 @@
 import { userInfo } from 'node:os';
 import { parseArgs } from 'node:util';
-import { loadConfig, type Config } from './core/config.ts';
+import { ConfigError, loadConfig, type Config } from './core/config.ts';
 import { createLogger, type Logger } from './core/logger.ts';
 import type { Run, StageStats } from './core/store.ts';
 import { STAGES, type Stage } from './core/types.ts';
@@ -9,12 +9,13 @@ import { assertLiveConfig, createLiveProviders } from './providers/live.ts';
 import { createSlackNotifier } from './bot/outbox.ts';
 import { createContext, type AppContext } from './context.ts';
 import { resumeEverything, stopEverything } from './jobs/control.ts';
+import { applyAssignments, changePolicy, describeChanges } from './jobs/policy-change.ts';
 import { parseRunRequest, RunRequestError, startRun } from './jobs/runs.ts';
 import { startPipelineWorkers } from './jobs/workers.ts';
 import { checkHealth } from './health.ts';
 import { openRedis, type RedisHandle } from './runtime.ts';
 
-export const CLI_COMMANDS = ['run', 'status', 'stop', 'resume', 'approve', 'reject', 'pending', 'audit', 'shadow', 'help'] as const;
+export const CLI_COMMANDS = ['run', 'status', 'stop', 'resume', 'approve', 'reject', 'pending', 'audit', 'shadow', 'config', 'help'] as const;
 
 const HELP = `Usage: caio <command> [options]
 
@@ -26,6 +27,8 @@ const HELP = `Usage: caio <command> [options]
   caio approve <id>  |  caio reject <id>         decide one approval (id = the lead ref)
   caio audit [--count N]                         the audit stream as JSON lines
   caio shadow                                    shadow emails as JSON lines
+  caio config show                               the cluster's safety policy (version, who, when) as JSON
+  caio config set PATH=VALUE... [--yes]          change it, e.g. safety.max_daily_sends=50 (--yes confirms loosening)
   caio --role web|worker|all                     start the service (default: all)
 
 REDIS_URL selects Redis; without it a private redis-server is started and discarded on exit.`;
@@ -144,7 +147,8 @@ async function commandRun(args: string[], out: Out): Promise<number> {
     try {
       const { runId, stopped } = await startRun(ctx, { source: values.source, limit, startedBy: actor() });
       if (stopped) out.error('the pipeline is under EMERGENCY STOP: this run waits for `caio resume`.');
-      out.error(`started ${runId}: source=${values.source} leads=${limit} providers=${ctx.providers.kind} prefix=${ctx.keys.prefix} shadow_mode=${config.safety.shadow_mode}`);
+      const safety = await ctx.policy.safety();
+      out.error(`started ${runId}: source=${values.source} leads=${limit} providers=${ctx.providers.kind} prefix=${ctx.keys.prefix} shadow_mode=${safety?.shadow_mode ?? 'unknown (stored policy invalid)'}`);
       const deadline = Date.now() + Number(values.timeout) * 1000;
       let run = await ctx.store.getRun(runId);
       while (run && !settled(run) && Date.now() < deadline) {
@@ -170,7 +174,13 @@ async function commandStatus(out: Out): Promise<number> {
     const health = await checkHealth(ctx);
     const e = health.emergency;
     out.log(`emergency stop: ${e.stopped ? `ON (${e.source}) by ${e.by ?? '?'}: ${e.reason ?? ''}` : 'off'}`);
-    out.log(`safety: shadow_mode=${config.safety.shadow_mode} actually_send=${config.safety.actually_send} max_daily_sends=${config.safety.max_daily_sends} auto_approve=${config.safety.auto_approve}`);
+    const policy = await ctx.policy.read();
+    if (policy.ok) {
+      const safety = policy.stored.policy.safety;
+      out.log(`safety (policy v${policy.stored.version}): shadow_mode=${safety.shadow_mode} actually_send=${safety.actually_send} max_daily_sends=${safety.max_daily_sends} auto_approve=${safety.auto_approve}`);
+    } else {
+      out.log(`safety: THE STORED POLICY IS INVALID, every send is refused: ${policy.problem}`);
+    }
     if (health.sends_today) out.log(`sends today (${health.sends_today.day}): ${health.sends_today.count}/${health.sends_today.cap}`);
     for (const line of formatCreditUsage(await getCreditUsage(ctx))) out.log(`credits ${line}`);
     for (const [queue, counts] of Object.entries(health.queues)) out.log(`queue ${pad(queue, 8)} ${JSON.stringify(counts)}`);
@@ -196,6 +206,67 @@ async function commandDecide(action: 'approve' | 'reject', args: string[], out: 
     if (result.reason === 'not_found') out.error(`no approval with id ${id}`);
     else out.error(`${id}: already ${result.approval.status} by ${result.approval.decided_by ?? 'unknown'}`);
     return 1;
+  });
+}
+
+/** `PATH=VALUE` → [path, value]; the value is read as JSON when it is JSON (numbers, true, null, arrays). */
+export function parseAssignment(text: string): [string, unknown] {
+  const at = text.indexOf('=');
+  if (at <= 0) throw new ConfigError(`expected PATH=VALUE, e.g. safety.max_daily_sends=50 (got "${text}")`);
+  const path = text.slice(0, at).trim();
+  if (!/^(safety|icp)(\.[A-Za-z0-9_]+)+$/.test(path)) throw new ConfigError(`"${path}" is not a policy field: paths start with safety. or icp.`);
+  const raw = text.slice(at + 1);
+  try {
+    return [path, JSON.parse(raw) as unknown];
+  } catch {
+    return [path, raw];
+  }
+}
+
+/** `caio config show|set`: the same policy, rules, audit and announcement as /caio config. */
+async function commandConfig(args: string[], config: Config, logger: Logger, out: Out): Promise<number> {
+  const { values, positionals } = parseArgs({ args, options: { yes: { type: 'boolean', default: false } }, allowPositionals: true, strict: true });
+  const [sub = 'show', ...assignments] = positionals;
+  if (sub !== 'show' && sub !== 'set') {
+    out.error(`usage: caio config show | caio config set PATH=VALUE... [--yes]`);
+    return 2;
+  }
+  const parsedAssignments = sub === 'set' ? Object.fromEntries(assignments.map(parseAssignment)) : {};
+  if (sub === 'set' && assignments.length === 0) {
+    out.error('usage: caio config set PATH=VALUE... [--yes], e.g. caio config set safety.max_daily_sends=50');
+    return 2;
+  }
+  return withContext(config, logger, async (ctx) => {
+    const read = await ctx.policy.read();
+    if (sub === 'show') {
+      out.log(JSON.stringify(read.ok ? read.stored : { invalid: true, version: read.version, problem: read.problem }, null, 2));
+      return read.ok ? 0 : 1;
+    }
+    const base = read.ok ? read.stored.policy : { safety: config.safety, icp: config.icp };
+    const outcome = await changePolicy(ctx, {
+      next: applyAssignments(base, parsedAssignments),
+      by: actor(),
+      expectedVersion: read.ok ? read.stored.version : read.version,
+      confirmed: values.yes,
+    });
+    switch (outcome.kind) {
+      case 'changed':
+        out.log(`policy version ${outcome.after.version}:`);
+        for (const line of describeChanges(outcome.changed)) out.log(`  ${line}`);
+        return 0;
+      case 'invalid':
+        for (const [field, message] of Object.entries(outcome.errors)) out.error(`invalid policy: field "${field}": ${message}`);
+        return 2;
+      case 'needs_confirmation':
+        out.error(`this change loosens safety (${outcome.loosening.join(', ')}); run it again with --yes to confirm.`);
+        return 2;
+      case 'conflict':
+        out.error(`the policy changed meanwhile (now version ${outcome.current ?? 'unknown'}); look at caio config show and try again.`);
+        return 1;
+      case 'unchanged':
+        out.log('nothing changed: the policy already has these values.');
+        return 0;
+    }
   });
 }
 
@@ -238,6 +309,8 @@ export async function runCli(argv: string[], out: Out = stdout): Promise<number>
         return 0;
       });
     }
+    case 'config':
+      return commandConfig(rest, config(), logger(), out);
     case 'shadow':
       return withContext(config(), logger(), async (ctx) => {
         for (const email of await ctx.gate.listShadow()) out.log(JSON.stringify(email));

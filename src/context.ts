@@ -6,6 +6,7 @@ import { createEmergency } from './core/emergency.ts';
 import { createKeys } from './core/keys.ts';
 import type { Logger } from './core/logger.ts';
 import { createMetrics, type Metrics } from './core/metrics.ts';
+import { createPolicyStore } from './core/policy.ts';
 import { createSafetyGate } from './core/safety-gate.ts';
 import { createStore } from './core/store.ts';
 import { createApprovalService } from './jobs/approval-service.ts';
@@ -51,14 +52,25 @@ export function createContext(options: ContextOptions): AppContext {
   const audit = createAudit(commands, keys.audit);
   const store = createStore(commands, keys);
   const emergency = createEmergency(commands, keys, config.env.EMERGENCY_STOP);
-  const gate = createSafetyGate({ redis: commands, keys, safety: config.safety, emergency, audit });
+  // The notifier is built below; the policy store only alerts later, through this late reference.
+  let notifierRef: Notifier | null = null;
+  const policy = createPolicyStore({
+    redis: commands,
+    keys,
+    seed: { safety: config.safety, icp: config.icp },
+    seedSource: config.file,
+    logger,
+    alertInvalid: async (text, details) => notifierRef?.alert('CRITICAL', text, details),
+  });
+  const gate = createSafetyGate({ redis: commands, keys, safety: () => policy.safety(), emergency, audit });
   const approvals = createApprovals(commands, keys, audit);
   const queues = createQueues(redis, keys.prefix, config.pipeline);
   const notifier =
     typeof options.notifier === 'function' ? options.notifier({ config, logger, redis, keys, store }) : (options.notifier ?? createLogNotifier(logger));
+  notifierRef = notifier;
   const resumeClay = createClayResume({ redis, keys, queues, logger });
   const metrics = options.metrics ?? createMetrics();
-  const base = { config, logger, redis, keys, store, audit, emergency, gate, approvals, queues, notifier };
+  const base = { config, policy, logger, redis, keys, store, audit, emergency, gate, approvals, queues, notifier };
   const providers =
     config.env.CAIO_PROVIDERS === 'live' && options.liveProviders
       ? options.liveProviders({ ...base, resumeClay, metrics })

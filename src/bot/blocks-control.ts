@@ -1,5 +1,5 @@
 import type { types } from '@slack/bolt';
-import type { SafetyConfig } from '../core/config.ts';
+import type { PolicyRead } from '../core/policy.ts';
 import type { StopState } from '../core/emergency.ts';
 import type { Run } from '../core/store.ts';
 import { STAGES } from '../core/types.ts';
@@ -97,7 +97,8 @@ export interface Snapshot {
   health: Health;
   stop: StopState;
   runs: Run[];
-  safety: SafetyConfig;
+  /** The cluster's stored safety policy, or why it is unusable. */
+  policy: PolicyRead;
   /** Instantly email KPIs of the UTC day (from its webhooks). */
   kpis: Kpis & { day: string };
 }
@@ -127,15 +128,19 @@ function runsText(runs: Run[]): string {
     .join('\n');
 }
 
-function safetyText(safety: SafetyConfig): string {
+/** One line of the safety settings; a broken stored policy says so (every send is refused). */
+export function safetyText(read: PolicyRead): string {
+  if (!read.ok) return `:rotating_light: *The stored policy is invalid: every send is refused.* ${esc(read.problem)}`;
+  const safety = read.stored.policy.safety;
   const window = safety.send_window ? `${safety.send_window.days.join(',')} ${safety.send_window.from}-${safety.send_window.to} ${safety.send_window.timezone}` : 'any time';
   return [
     `shadow mode *${safety.shadow_mode ? 'on' : 'off'}*`,
     `actually send *${safety.actually_send ? 'on' : 'off'}*`,
     `auto-approve *${safety.auto_approve ? 'on' : 'off'}*`,
     `daily cap *${safety.max_daily_sends}*`,
-    `window *${window}*`,
+    `window *${esc(window)}*`,
     `warm-up *${safety.warmup ? safety.warmup.ramp.join('→') : 'none'}*`,
+    `policy v${read.stored.version} by ${who(read.stored.updated_by)}`,
   ].join(' · ');
 }
 
@@ -165,7 +170,7 @@ export function homeView(snap: Snapshot): types.HomeView {
       mrkdwn(emergencyText(snap.stop)),
       stopOrResume(snap.stop.stopped),
       { type: 'divider' },
-      mrkdwn(`*Safety settings*\n${safetyText(snap.safety)}`),
+      mrkdwn(`*Safety settings*\n${safetyText(snap.policy)}`),
       mrkdwn(sendsText(snap.health)),
       mrkdwn(kpiText(snap.kpis)),
       mrkdwn(`*Queue depths*\n${queueText(snap.health)}`),

@@ -7,13 +7,14 @@ import type { Snapshot } from './blocks-control.ts';
 /** Everything /caio status and App Home show, read fresh from Redis. */
 export async function loadSnapshot(ctx: AppContext): Promise<Snapshot> {
   const day = new Date().toISOString().slice(0, 10);
-  const [health, stop, runs, kpis] = await Promise.all([
+  const [health, stop, runs, kpis, policy] = await Promise.all([
     checkHealth(ctx),
     ctx.emergency.state(),
     ctx.store.listRuns(5),
     readKpis(ctx.redis, createWebhookKeys(ctx.keys.prefix), { day }),
+    ctx.policy.read(),
   ]);
-  return { at: new Date().toISOString(), health, stop, runs, safety: ctx.config.safety, kpis: { day, ...kpis } };
+  return { at: new Date().toISOString(), health, stop, runs, policy, kpis: { day, ...kpis } };
 }
 
 export interface SnapshotCache {

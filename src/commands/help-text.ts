@@ -9,6 +9,7 @@ export function helpText(problem?: string): string {
     '• `/caio status` — emergency state, sends today, queue depths, last runs',
     '• `/caio stop [reason]` — EMERGENCY STOP: halt every outbound call and pause the queues',
     '• `/caio resume` — clear the stop and resume the queues',
+    '• `/caio config` — the safety policy every CAIO process follows (approvers can change it)',
     '• `/caio help` — this help',
     'Only approvers (CAIO_APPROVERS) may run, stop and resume.',
   ];

@@ -1,5 +1,6 @@
 import type { App } from '@slack/bolt';
 import type { SlackDeps } from '../bot/deps.ts';
+import { config } from './config.ts';
 import { help } from './help.ts';
 import { parseCaio } from './parse.ts';
 import { resume } from './resume.ts';
@@ -20,6 +21,8 @@ export function register(app: App, deps: SlackDeps): void {
         return resume(args, deps, parsed);
       case 'status':
         return status(args, deps, parsed);
+      case 'config':
+        return config(args, deps, parsed);
       case 'help':
       case 'invalid':
         return help(args, deps, parsed);

@@ -6,10 +6,11 @@ export type CaioCommand =
   | { kind: 'stop'; reason: string }
   | { kind: 'resume' }
   | { kind: 'status' }
+  | { kind: 'config' }
   | { kind: 'help' }
   | { kind: 'invalid'; problem: string };
 
-export const SUBCOMMANDS = ['run', 'stop', 'resume', 'status', 'help'] as const;
+export const SUBCOMMANDS = ['run', 'stop', 'resume', 'status', 'config', 'help'] as const;
 
 const leadsSchema = z.coerce
   .number({ error: '--leads needs a number' })
@@ -63,9 +64,10 @@ export function parseCaio(text: string): CaioCommand {
       return { kind: 'stop', reason: rest.join(' ') || 'stopped from Slack' };
     case 'resume':
     case 'status':
+    case 'config':
     case 'help':
       if (rest.length > 0) return { kind: 'invalid', problem: `"${sub}" takes no arguments (got "${rest.join(' ')}")` };
-      return { kind: (sub ?? 'help').toLowerCase() as 'resume' | 'status' | 'help' };
+      return { kind: (sub ?? 'help').toLowerCase() as 'resume' | 'status' | 'config' | 'help' };
     default:
       return { kind: 'invalid', problem: `unknown subcommand "${sub}"` };
   }

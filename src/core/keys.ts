@@ -17,6 +17,9 @@ export function createKeys(prefix: string) {
     approval: (id: string) => k('approval', id),
     approvalsPending: k('approvals', 'pending'),
     stopFlag: k('control', 'stop'),
+    /** The cluster's safety policy (version, policy JSON, who, when). */
+    policy: k('control', 'policy'),
+    policyInvalidAlerted: (id: string) => k('control', 'policy', 'invalid', id),
     /** Written by a running service (role, providers, when): a sandbox run refuses a prefix that has it. */
     service: k('control', 'service'),
     suppressed: k('suppressed'),

@@ -8,7 +8,7 @@ import { daysBetween, inSendWindow, localDay, nextLocalMidnight, nextWindowOpeni
 
 /** What the gate allows for one email (DESIGN §6), checked immediately before the side effect. */
 export type GateDecision =
-  | { kind: 'refuse'; reason: 'emergency_stop' }
+  | { kind: 'refuse'; reason: 'emergency_stop' | 'policy_invalid' }
   | { kind: 'shadow'; reason: 'shadow_mode' | 'actually_send_off' }
   | { kind: 'skip'; reason: 'suppressed' | 'already_sent' }
   | { kind: 'hold'; reason: 'daily_cap'; until: Date; cap: number }
@@ -74,7 +74,11 @@ return 0`;
 export interface SafetyGateDeps {
   redis: Redis;
   keys: Keys;
-  safety: SafetyConfig;
+  /**
+   * The safety settings: fixed, or read per check from the cluster's policy (null when the stored
+   * policy is invalid, and then every send is refused).
+   */
+  safety: SafetyConfig | (() => Promise<SafetyConfig | null>);
   emergency: Emergency;
   audit: Audit;
   now?: () => Date;
@@ -85,13 +89,14 @@ export function normaliseEmail(email: string): string {
 }
 
 export function createSafetyGate(deps: SafetyGateDeps): SafetyGate {
-  const { redis, keys, safety, emergency, audit } = deps;
+  const { redis, keys, emergency, audit } = deps;
+  const settings = typeof deps.safety === 'function' ? deps.safety : () => Promise.resolve(deps.safety as SafetyConfig);
   const now = deps.now ?? (() => new Date());
   const reserve = defineScript(redis, RESERVE);
   const shadowScript = defineScript(redis, SHADOW);
-  const timeZone = safety.send_window?.timezone ?? safety.timezone;
+  const counterZone = (safety: SafetyConfig) => safety.send_window?.timezone ?? safety.timezone;
 
-  async function capFor(today: string): Promise<number> {
+  async function capFor(safety: SafetyConfig, today: string): Promise<number> {
     if (!safety.warmup) return safety.max_daily_sends;
     const firstDay = (await redis.get(keys.firstSendDay)) ?? today;
     return Math.min(safety.max_daily_sends, warmupCap(safety.warmup.ramp, daysBetween(firstDay, today) + 1));
@@ -107,6 +112,8 @@ export function createSafetyGate(deps: SafetyGateDeps): SafetyGate {
     async check(request) {
       const stop = await emergency.state();
       if (stop.stopped) return refuse(request, { kind: 'refuse', reason: 'emergency_stop' });
+      const safety = await settings();
+      if (!safety) return refuse(request, { kind: 'refuse', reason: 'policy_invalid' });
       if (safety.shadow_mode) return { kind: 'shadow', reason: 'shadow_mode' };
       if (!safety.actually_send) return { kind: 'shadow', reason: 'actually_send_off' };
       const email = normaliseEmail(request.email);
@@ -115,8 +122,9 @@ export function createSafetyGate(deps: SafetyGateDeps): SafetyGate {
       if (safety.send_window && !inSendWindow(at, safety.send_window)) {
         return { kind: 'delay', reason: 'send_window', until: nextWindowOpening(at, safety.send_window) };
       }
+      const timeZone = counterZone(safety);
       const day = localDay(at, timeZone);
-      const cap = await capFor(day);
+      const cap = await capFor(safety, day);
       // One key per address and step: the same person is never mailed the same step twice, even across runs.
       const idempotencyKey = `${email}|${request.step}`;
       const [result, value] = (await reserve(
@@ -152,9 +160,11 @@ export function createSafetyGate(deps: SafetyGateDeps): SafetyGate {
       return (await redis.sismember(keys.suppressed, normaliseEmail(email))) === 1;
     },
     async sendsToday(at = now()) {
-      const day = localDay(at, timeZone);
+      // A broken policy sends nothing: its cap reads as 0.
+      const safety = await settings();
+      const day = localDay(at, safety ? counterZone(safety) : 'UTC');
       const count = Number((await redis.get(keys.sendCount(day))) ?? '0');
-      return { day, count, cap: await capFor(day) };
+      return { day, count, cap: safety ? await capFor(safety, day) : 0 };
     },
   };
 }

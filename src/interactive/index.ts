@@ -1,12 +1,16 @@
 import type { App, BlockButtonAction, ViewSubmitAction } from '@slack/bolt';
 import { ACTION_APPROVE, ACTION_EDIT, ACTION_REJECT, VIEW_EDIT } from '../bot/blocks-approval.ts';
 import { ACTION_RESUME, ACTION_STOP } from '../bot/blocks-control.ts';
+import { ACTION_POLICY_EDIT, VIEW_POLICY, VIEW_POLICY_CONFIRM } from '../bot/blocks-policy.ts';
 import type { SlackDeps } from '../bot/deps.ts';
 import { appHomeOpened } from './app-home-opened.ts';
 import { approve } from './approve.ts';
 import { editOpen } from './edit-open.ts';
 import { editSubmit } from './edit-submit.ts';
 import { emergencyStop } from './emergency-stop.ts';
+import { policyConfirm } from './policy-confirm.ts';
+import { policyEditOpen } from './policy-edit-open.ts';
+import { policySubmit } from './policy-submit.ts';
 import { reject } from './reject.ts';
 import { resume } from './resume.ts';
 import type { ButtonArgs } from './types.ts';
@@ -18,6 +22,7 @@ const BUTTONS: Record<string, (args: ButtonArgs, deps: SlackDeps) => Promise<voi
   [ACTION_EDIT]: editOpen,
   [ACTION_STOP]: emergencyStop,
   [ACTION_RESUME]: resume,
+  [ACTION_POLICY_EDIT]: policyEditOpen,
 };
 
 const escape = (id: string) => id.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
@@ -31,5 +36,7 @@ export function register(app: App, deps: SlackDeps): void {
   const ids = new RegExp(`^(?:${Object.keys(BUTTONS).map(escape).join('|')})$`);
   app.action<BlockButtonAction>({ type: 'block_actions', action_id: ids }, (args) => BUTTONS[args.action.action_id]!(args, deps));
   app.view<ViewSubmitAction>(VIEW_EDIT, (args) => editSubmit(args, deps));
+  app.view<ViewSubmitAction>(VIEW_POLICY, (args) => policySubmit(args, deps));
+  app.view<ViewSubmitAction>(VIEW_POLICY_CONFIRM, (args) => policyConfirm(args, deps));
   app.event('app_home_opened', (args) => appHomeOpened(args, deps));
 }

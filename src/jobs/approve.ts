@@ -16,7 +16,8 @@ export function createApproveProcessor(deps: PipelineDeps, service: ApprovalServ
         body: lead.email_draft.body,
       });
       if (approval.status !== 'pending') return service.applyDecision(approval, lead);
-      if (deps.config.safety.auto_approve) {
+      // A broken stored policy reads as "no auto-approve": a person decides.
+      if ((await deps.policy.safety())?.auto_approve === true) {
         const result = await service.decide(approval.id, { action: 'approve', by: 'auto_approve', shownHash: approval.hash }, lead);
         if (result.ok) return;
         if (result.reason === 'already_decided') return service.applyDecision(result.approval, lead);

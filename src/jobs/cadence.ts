@@ -30,7 +30,7 @@ function displayName(lead: Lead): string {
  * unsubscribe) ends the cadence, a stop parks the step, shadow mode records instead of acting.
  */
 export function createCadenceProcessor(deps: PipelineDeps) {
-  const { store, gate, emergency, audit, providers, redis, keys, config, notifier } = deps;
+  const { store, gate, emergency, audit, providers, redis, keys, notifier } = deps;
   return async (job: Job<CadenceJobData>, token?: string): Promise<void> => {
     const { ref, channel, step, day } = job.data;
     const lead = await store.getLead(ref);
@@ -42,7 +42,9 @@ export function createCadenceProcessor(deps: PipelineDeps) {
       return;
     }
     if ((await emergency.state()).stopped) return park(job, token, Date.now() + STOPPED_RECHECK_MS);
-    const shadow = config.safety.shadow_mode || !config.safety.actually_send;
+    const safety = await deps.policy.safety();
+    if (!safety) return park(job, token, Date.now() + STOPPED_RECHECK_MS);
+    const shadow = safety.shadow_mode || !safety.actually_send;
     if (channel === 'call') {
       await notifier.alert('INFO', `Call task (cadence day ${day}): ${displayName(lead)}${lead.title ? `, ${lead.title}` : ''} at ${lead.company_name ?? 'unknown company'}`, { lead: ref });
       await audit.append({ actor: 'system', action: 'cadence.call_task', subject, details: { day } });

@@ -5,6 +5,7 @@ import type { Config } from '../core/config.ts';
 import type { Emergency } from '../core/emergency.ts';
 import type { Keys } from '../core/keys.ts';
 import type { Logger } from '../core/logger.ts';
+import type { PolicyStore } from '../core/policy.ts';
 import type { SafetyGate } from '../core/safety-gate.ts';
 import type { Store } from '../core/store.ts';
 import type { Providers } from '../providers/types.ts';
@@ -14,6 +15,8 @@ import type { Queues } from './queues.ts';
 /** Everything a stage processor needs, built once in the composition root and passed in. */
 export interface PipelineDeps {
   config: Config;
+  /** The cluster's safety policy and ICP weights (read these, not config.safety / config.icp). */
+  policy: PolicyStore;
   logger: Logger;
   redis: Redis;
   keys: Keys;

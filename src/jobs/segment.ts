@@ -2,13 +2,16 @@ import type { Job } from 'bullmq';
 import { scoreLead } from '../core/icp-score.ts';
 import type { PipelineDeps } from './deps.ts';
 import type { LeadJobData } from './queues.ts';
-import { finishLead, handOn, runLeadStage } from './stage-runner.ts';
+import { finishLead, handOn, park, runLeadStage, STOPPED_RECHECK_MS } from './stage-runner.ts';
 
 /** Segment: the explainable ICP score; disqualified leads stop here. */
 export function createSegmentProcessor(deps: PipelineDeps) {
   return async (job: Job<LeadJobData>, token?: string): Promise<void> => {
     await runLeadStage('segment', job, deps, async (lead) => {
-      const icp = scoreLead(lead, deps.config.icp);
+      const weights = await deps.policy.icp();
+      // A broken stored policy scores nothing: the lead waits for an approver to fix it.
+      if (!weights) return park(job, token, Date.now() + STOPPED_RECHECK_MS);
+      const icp = scoreLead(lead, weights);
       if (icp.tier === 'disqualified') {
         await deps.store.updateLead(lead.ref, { icp, state: 'disqualified' }, lead);
         return finishLead(deps, lead.runId, lead.ref, 'segment', 'dropped');

@@ -1,4 +1,5 @@
 import { Worker, type Processor } from 'bullmq';
+import { POLICY_CACHE_MS } from '../core/policy.ts';
 import type { Stage } from '../core/types.ts';
 import { createApprovalService } from './approval-service.ts';
 import { createApproveProcessor } from './approve.ts';
@@ -24,6 +25,30 @@ export interface PipelineWorkers {
 export function sendLimiter(perMinute: number): { max: number; duration: number } {
   if (perMinute >= 60) return { max: Math.floor(perMinute / 60), duration: 1_000 };
   return { max: 1, duration: Math.round(60_000 / perMinute) };
+}
+
+/**
+ * The send rate is part of the cluster's policy, so a change must reach running workers too.
+ * BullMQ reads a worker's limiter options each time it fetches a job, so updating them in place
+ * takes effect on the next fetch; checked as often as the policy cache turns over.
+ */
+function followSendRate(worker: Worker, deps: PipelineDeps): NodeJS.Timeout {
+  const timer = setInterval(() => {
+    deps.policy
+      .safety()
+      .then((safety) => {
+        if (!safety) return;
+        const next = sendLimiter(safety.send_rate_per_minute);
+        const current = worker.opts.limiter;
+        if (current?.max !== next.max || current.duration !== next.duration) {
+          worker.opts.limiter = next;
+          deps.logger.info({ send_rate_per_minute: safety.send_rate_per_minute }, 'send rate follows the stored policy');
+        }
+      })
+      .catch((err: unknown) => deps.logger.warn({ err }, 'could not read the policy for the send rate'));
+  }, POLICY_CACHE_MS);
+  timer.unref();
+  return timer;
 }
 
 /** Starts one BullMQ worker per stage on the shared connection. */
@@ -60,9 +85,11 @@ export function startPipelineWorkers(deps: PipelineDeps, options: { concurrency?
   });
   cadence.on('error', (err) => deps.logger.error({ err, queue: CADENCE_QUEUE }, 'worker error'));
   workers.push(cadence);
+  const followRate = followSendRate(workers.find((w) => w.name === 'send')!, deps);
   return {
     workers,
     async close() {
+      clearInterval(followRate);
       await Promise.all(workers.map((w) => w.close()));
     },
   };

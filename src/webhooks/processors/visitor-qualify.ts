@@ -21,7 +21,10 @@ export async function qualifyVisitor(deps: WorkerDeps, visitorId: string, log: L
   const activity = await visitors.activity(visitorId);
   const hot = highIntentPages(activity.pages, ctx.config.webhooks.visitors.high_intent_paths);
   const person = visitorPerson(visitor, hot.includes('/pricing') ? ['visited_pricing'] : []);
-  const icp = scoreLead(person, ctx.config.icp);
+  const weights = await ctx.policy.icp();
+  // The job is retried later: a broken stored policy scores nobody until an approver fixes it.
+  if (!weights) throw new Error('the stored policy is invalid: visitors are not scored until it is fixed');
+  const icp = scoreLead(person, weights);
   const intent = intentScore(activity, icp, ctx.config.webhooks.visitors);
   await visitors.setFields(visitorId, { intent_score: intent.score, intent: JSON.stringify(intent.components) });
   log.info({ visitor: visitorId, intent: intent.score, icp: icp.score, qualifies: intent.qualifies }, 'visitor scored');
