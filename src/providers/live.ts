@@ -25,7 +25,7 @@ export interface LiveProviderDeps {
   notifier: Notifier;
   resumeClay: ClayResume;
   metrics?: Pick<Metrics, 'breakerState'> | undefined;
-  emergency?: Pick<Emergency, 'recentState'> | undefined;
+  emergency?: Pick<Emergency, 'recentState' | 'state'> | undefined;
 }
 
 export interface LiveProviders extends Providers {

@@ -31,7 +31,7 @@ export interface ProviderDeps {
    * system makes no outbound call at all. `state` (a fresh read) is used when given; the composition
    * root passes the whole Emergency, so it always is in production.
    */
-  emergency?: (Pick<Emergency, 'recentState'> & Partial<Pick<Emergency, 'state'>>) | undefined;
+  emergency?: Pick<Emergency, 'recentState' | 'state'> | undefined;
   http: HttpClient;
   credits: Credits;
 }
@@ -55,7 +55,7 @@ export function createProviderChannel(deps: ProviderDeps, provider: ProviderName
   const emergency = deps.emergency;
   // Not the 250 ms cache: one small Redis read per attempt (and per poll of a sleeping retry), so a
   // stop lands on the next attempt wherever it was set (issue 8: retries went out 9 s after a stop).
-  const stoppedNow = emergency ? async () => (await (emergency.state ? emergency.state() : emergency.recentState())).stopped : null;
+  const stoppedNow = emergency ? async () => (await emergency.state()).stopped : null;
   return {
     provider,
     breaker,
