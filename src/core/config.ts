@@ -5,19 +5,24 @@ import { z } from 'zod';
 const hhmm = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'expected HH:MM (24h)');
 const weekday = z.enum(['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun']);
 
-const sendWindowSchema = z.strictObject({
-  days: z.array(weekday).min(1).prefault(['mon', 'tue', 'wed', 'thu', 'fri']),
-  from: hhmm,
-  to: hhmm,
-  timezone: z.string().refine(isValidTimeZone, 'unknown IANA time zone').prefault('UTC'),
-});
+/** `to` <= `from` crosses midnight: 22:00-06:00 runs overnight and belongs to the day it opens. */
+const sendWindowSchema = z
+  .strictObject({
+    days: z.array(weekday).min(1).prefault(['mon', 'tue', 'wed', 'thu', 'fri']),
+    from: hhmm,
+    to: hhmm,
+    timezone: z.string().refine(isValidTimeZone, 'unknown IANA time zone').prefault('UTC'),
+  })
+  // Equal ends are ambiguous (never, or all day?) and were silently "never": refused instead.
+  .refine((w) => w.from !== w.to, { path: ['to'], message: 'must differ from "from" (a window that closes when it opens never sends)' });
 
 const warmupSchema = z.strictObject({
   /** Daily cap on day 1, 2, 3 … since the first real send; the last value holds after the ramp. */
-  ramp: z.array(z.number().int().min(0)).min(1),
+  // A 0 would hold every send, and the ramp only advances once something is sent: it would stall forever.
+  ramp: z.array(z.number().int().min(1, 'must be a whole number of at least 1 (a day capped at 0 never sends, so the ramp never advances)')).min(1),
 });
 
-const safetySchema = z.strictObject({
+export const safetySchema = z.strictObject({
   shadow_mode: z.boolean().prefault(true),
   actually_send: z.boolean().prefault(false),
   max_daily_sends: z.number().int().min(0).prefault(0),
@@ -30,7 +35,7 @@ const safetySchema = z.strictObject({
   timezone: z.string().refine(isValidTimeZone, 'unknown IANA time zone').prefault('UTC'),
 });
 
-const icpSchema = z.strictObject({
+export const icpSchema = z.strictObject({
   weights: z
     .strictObject({
       title: z.number().min(0).prefault(30),
@@ -244,11 +249,12 @@ export const fileConfigSchema = z.strictObject({
 });
 
 export type FileConfig = z.infer<typeof fileConfigSchema>;
-export type SafetyConfig = FileConfig['safety'];
-export type IcpConfig = FileConfig['icp'];
+export type SafetyConfig = z.infer<typeof safetySchema>;
+export type IcpConfig = z.infer<typeof icpSchema>;
 export type PipelineConfig = FileConfig['pipeline'];
 export type SlackConfig = FileConfig['slack'];
 export type SendWindow = NonNullable<SafetyConfig['send_window']>;
+export type WarmupConfig = NonNullable<SafetyConfig['warmup']>;
 export type ProvidersConfig = FileConfig['providers'];
 export type WebhooksConfig = FileConfig['webhooks'];
 
@@ -359,6 +365,26 @@ export function parseFileConfig(raw: unknown, where: string): FileConfig {
   const result = fileConfigSchema.safeParse(raw);
   if (!result.success) throw new ConfigError(describeIssues(where, result.error));
   return result.data;
+}
+
+/**
+ * Validates safety settings alone (defaults fill what they leave out), for field errors in a form:
+ * error keys are dotted paths within `safety`, e.g. `send_window.to` or `warmup.ramp.0`.
+ */
+export function validateSafety(raw: unknown): { ok: true; value: SafetyConfig } | { ok: false; errors: Record<string, string> } {
+  const result = safetySchema.safeParse(raw);
+  if (result.success) return { ok: true, value: result.data };
+  const errors: Record<string, string> = {};
+  for (const issue of result.error.issues) {
+    const parent = issue.path.map(String);
+    if (issue.code === 'unrecognized_keys') {
+      for (const key of issue.keys) errors[[...parent, key].join('.')] ??= 'unknown field';
+    } else {
+      // The first problem of a field is the one to show next to it.
+      errors[parent.length > 0 ? parent.join('.') : '(root)'] ??= issue.message;
+    }
+  }
+  return { ok: false, errors };
 }
 
 /** Validates the environment variables. */
