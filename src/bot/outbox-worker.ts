@@ -2,6 +2,7 @@ import { DelayedError, UnrecoverableError, Worker, type Job } from 'bullmq';
 import type { AppContext } from '../context.ts';
 import { park } from '../jobs/stage-runner.ts';
 import { bullPrefix } from '../jobs/queues.ts';
+import { stalledJobOptions } from '../jobs/workers.ts';
 import { approvalCard, decidedCard } from './blocks-approval.ts';
 import { runMessage } from './blocks-control.ts';
 import { postTransition, type ThreadPoster } from './breaker-thread.ts';
@@ -152,8 +153,15 @@ export function startOutboxWorker(deps: OutboxDeps, client: WebClient = createOu
     connection: deps.redis,
     prefix: bullPrefix(deps.keys.prefix),
     concurrency: deps.config.slack.outbox_concurrency,
+    // Every handler re-reads state and posts idempotently, so a job may run again after a crash;
+    // BullMQ's default would drop an approval card (and strand its lead) after two crashes.
+    ...stalledJobOptions(deps.config.pipeline),
   });
   worker.on('error', (err) => deps.logger.error({ err }, 'slack outbox worker error'));
+  // Slack is where alerts go, so a message Slack never got can only be logged (loudly).
+  worker.on('failed', (job, err) => {
+    if (job?.finishedOn) deps.logger.error({ err, job: job.id, kind: job.data.kind, attempts: job.attemptsMade }, 'Slack message dropped for good');
+  });
   return {
     worker,
     async close() {

@@ -85,6 +85,8 @@ export interface Approvals {
   /** The single decision function: Slack buttons, the modal and the CLI all call this. */
   decide(id: string, decision: Decision): Promise<DecisionResult>;
   setSlackMessage(id: string, channel: string, ts: string): Promise<void>;
+  /** The decided ones among these approvals (status and when), read without their content. */
+  decisionsOf(ids: string[]): Promise<Array<{ id: string; status: Exclude<ApprovalStatus, 'pending'>; decided_at: string | null }>>;
 }
 
 const ACTION_STATUS = { approve: 'approved', reject: 'rejected', edit: 'edited' } as const;
@@ -159,6 +161,15 @@ export function createApprovals(redis: Redis, keys: Keys, audit: Audit): Approva
     },
     async setSlackMessage(id, channel, ts) {
       await redis.hset(keys.approval(id), { slack_channel: channel, slack_ts: ts });
+    },
+    async decisionsOf(ids) {
+      // Two small fields each (auto-pipelined), not whole records: the sweeper asks every minute.
+      const rows = await Promise.all(ids.map((id) => redis.hmget(keys.approval(id), 'status', 'decided_at')));
+      return ids.flatMap((id, i) => {
+        const [status, decidedAt] = rows[i] ?? [];
+        if (status !== 'approved' && status !== 'edited' && status !== 'rejected') return [];
+        return [{ id, status, decided_at: decidedAt ?? null }];
+      });
     },
   };
 }

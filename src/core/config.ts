@@ -72,6 +72,15 @@ const pipelineSchema = z.strictObject({
   bettercontact_poll_ms: z.number().int().min(10).prefault(5_000),
   /** Job lock; a worker that dies is noticed (its jobs taken over) after about this long. */
   lock_ms: z.number().int().min(500).prefault(30_000),
+  /**
+   * How often a job may stall (its worker died holding it) and still be retried; one more stall
+   * fails it, and the failure is routed to the lead like any other. Every stage is safe to re-run,
+   * so this only stops a job that keeps killing its worker (BullMQ's default of 1 failed leads
+   * after two ordinary crashes or deploy kills).
+   */
+  max_stalled: z.number().int().min(0).max(100).prefault(3),
+  /** How often the sweeper looks for leads stranded after approval (one process sweeps at a time). */
+  sweep_ms: z.number().int().min(100).prefault(60_000),
   /** Completed jobs are kept this long so a duplicate add with the same id stays a no-op. */
   keep_jobs_s: z.number().int().min(60).prefault(7 * 24 * 3600),
 });

@@ -79,7 +79,9 @@ return next`;
 
 // A lead leaves a stage: counted in and out once, and, when it leaves the pipeline, marked
 // terminal with the run status refreshed. One round trip for what every stage does last.
-// KEYS[4] held set, KEYS[5] stage in-set, KEYS[6] stage done-set;
+// A lead approved on to the send stage joins the run's `sending` set until it ends, so the
+// sweeper finds leads stranded after approval without reading every lead of the run.
+// KEYS[4] held set, KEYS[5] stage in-set, KEYS[6] stage done-set, KEYS[7] sending set;
 // ARGV[2] ref, ARGV[3] stage, ARGV[4] outcome, ARGV[5] now (ms), ARGV[6] '1' when terminal.
 const LEAD_OUT = `
 if redis.call('SADD', KEYS[5], ARGV[2]) == 1 then
@@ -91,10 +93,14 @@ if redis.call('SADD', KEYS[6], ARGV[2]) == 1 then
   local ended = tonumber(redis.call('HGET', KEYS[1], ARGV[3] .. '.ended_at') or '0')
   if tonumber(ARGV[5]) > ended then redis.call('HSET', KEYS[1], ARGV[3] .. '.ended_at', ARGV[5]) end
 end
-if ARGV[6] ~= '1' then return 0 end
+if ARGV[6] ~= '1' then
+  if ARGV[3] == 'approve' and ARGV[4] == 'out' then redis.call('SADD', KEYS[7], ARGV[2]) end
+  return 0
+end
 redis.call('SADD', KEYS[2], ARGV[2])
 redis.call('SREM', KEYS[3], ARGV[2])
 redis.call('SREM', KEYS[4], ARGV[2])
+redis.call('SREM', KEYS[7], ARGV[2])
 ` + REFRESH_BODY;
 
 // Writes a new lead whole (or leaves an existing one alone) and adds it to its run.
@@ -123,6 +129,14 @@ export interface Store {
   /** Merges a patch into the lead; pass the lead just read to save a round trip. */
   updateLead(ref: string, patch: Partial<Lead>, current?: Lead): Promise<void>;
   runLeadRefs(runId: string): Promise<string[]>;
+  /** Whether the lead has already been counted out of the stage (with any outcome). */
+  hasLeftStage(runId: string, stage: Stage, ref: string): Promise<boolean>;
+  /** Leads approved on to the send stage that have not ended yet (the sweeper's index). */
+  sendingRefs(runId: string): Promise<string[]>;
+  /** Leads waiting for an approval decision. */
+  awaitingRefs(runId: string): Promise<string[]>;
+  /** Runs created since `sinceMs` that have not finished (running or awaiting approval). */
+  openRuns(sinceMs: number): Promise<Array<{ id: string; providers: ProviderMode | null }>>;
 }
 
 export function createStore(redis: Redis, keys: Keys): Store {
@@ -134,6 +148,7 @@ export function createStore(redis: Redis, keys: Keys): Store {
   const terminalKey = (runId: string) => keys.runSet(runId, 'terminal');
   const awaitingKey = (runId: string) => keys.runSet(runId, 'awaiting');
   const heldKey = (runId: string) => keys.runSet(runId, 'held');
+  const sendingKey = (runId: string) => keys.runSet(runId, 'sending');
 
   const store: Store = {
     async createRun(run) {
@@ -185,7 +200,7 @@ export function createStore(redis: Redis, keys: Keys): Store {
     },
     async leadOut(runId, stage, ref, outcome, terminal) {
       await leadOutScript(
-        [keys.run(runId), terminalKey(runId), awaitingKey(runId), heldKey(runId), keys.runStageSet(runId, stage, 'in'), keys.runStageSet(runId, stage, 'done')],
+        [keys.run(runId), terminalKey(runId), awaitingKey(runId), heldKey(runId), keys.runStageSet(runId, stage, 'in'), keys.runStageSet(runId, stage, 'done'), sendingKey(runId)],
         [new Date().toISOString(), ref, stage, outcome, Date.now(), terminal ? '1' : '0'],
       );
     },
@@ -230,6 +245,28 @@ export function createStore(redis: Redis, keys: Keys): Store {
     },
     async runLeadRefs(runId) {
       return redis.smembers(keys.runSet(runId, 'leads'));
+    },
+    async hasLeftStage(runId, stage, ref) {
+      return (await redis.sismember(keys.runStageSet(runId, stage, 'done'), ref)) === 1;
+    },
+    async sendingRefs(runId) {
+      return redis.smembers(sendingKey(runId));
+    },
+    async awaitingRefs(runId) {
+      return redis.smembers(awaitingKey(runId));
+    },
+    async openRuns(sinceMs) {
+      const ids = await redis.zrangebyscore(keys.runs, sinceMs, '+inf');
+      if (ids.length === 0) return [];
+      // One pipelined read for every run's status, not a full run read each.
+      const pipeline = redis.pipeline();
+      for (const id of ids) pipeline.hmget(keys.run(id), 'status', 'providers');
+      const rows = (await pipeline.exec()) ?? [];
+      return ids.flatMap((id, i) => {
+        const [status, providers] = (rows[i]?.[1] ?? []) as Array<string | null>;
+        if (status !== 'running' && status !== 'awaiting_approval') return [];
+        return [{ id, providers: providers === 'sandbox' || providers === 'live' ? providers : null }];
+      });
     },
   };
   return store;

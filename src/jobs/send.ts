@@ -56,7 +56,12 @@ export function createSendProcessor(deps: PipelineDeps) {
           return finishLead(deps, lead.runId, lead.ref, 'send', 'out');
         }
         case 'send': {
-          const { providerRef } = await providers.instantly.addLead({
+          // A key still `reserved` means an earlier attempt died between reserving and recording
+          // the send, maybe after Instantly took the lead: ask before adding (an unreadable answer
+          // throws, so the lead is retried or failed, never added blindly).
+          const found = decision.retry ? await providers.instantly.findLead(lead.email) : null;
+          if (found) deps.logger.info({ lead: lead.ref, providerRef: found.providerRef }, 'lead already in the campaign from an earlier attempt: not added again');
+          const { providerRef } = found ?? await providers.instantly.addLead({
             idempotencyKey: decision.idempotencyKey,
             leadRef: lead.ref,
             email: lead.email,
@@ -69,7 +74,7 @@ export function createSendProcessor(deps: PipelineDeps) {
             step: FIRST_EMAIL_STEP,
           });
           await gate.markSent(decision.idempotencyKey, providerRef);
-          await audit.append({ actor: approval.decided_by ?? 'system', action: 'send.sent', subject: lead.ref, details: { provider: providers.kind, providerRef, day: decision.day, count: decision.count, hash: approval.hash } });
+          await audit.append({ actor: approval.decided_by ?? 'system', action: 'send.sent', subject: lead.ref, details: { provider: providers.kind, providerRef, day: decision.day, count: decision.count, hash: approval.hash, ...(found ? { recovered: true } : {}) } });
           await store.updateLead(lead.ref, { state: 'sent' }, lead);
           await scheduleCadence(deps, lead, Date.now());
           return finishLead(deps, lead.runId, lead.ref, 'send', 'out');

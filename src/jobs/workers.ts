@@ -1,4 +1,5 @@
 import { Worker, type Processor } from 'bullmq';
+import type { PipelineConfig } from '../core/config.ts';
 import { POLICY_CACHE_MS } from '../core/policy.ts';
 import type { Stage } from '../core/types.ts';
 import { createApprovalService } from './approval-service.ts';
@@ -7,13 +8,17 @@ import { createCraftProcessor } from './craft.ts';
 import type { PipelineDeps } from './deps.ts';
 import { createEnrichProcessor } from './enrich.ts';
 import { createCadenceProcessor } from './cadence.ts';
+import { routeFailedJob } from './job-failures.ts';
 import { bullPrefix, CADENCE_QUEUE } from './queues.ts';
 import { createScrapeProcessor } from './scrape.ts';
 import { createSegmentProcessor } from './segment.ts';
 import { createSendProcessor } from './send.ts';
+import { startSweeper, type Sweeper } from './sweeper.ts';
 
 export interface PipelineWorkers {
   workers: Worker[];
+  /** Finds leads stranded after approval (one process sweeps per interval). */
+  sweeper: Sweeper;
   /** Lets in-flight jobs finish, then closes. */
   close(): Promise<void>;
 }
@@ -51,6 +56,20 @@ function followSendRate(worker: Worker, deps: PipelineDeps): NodeJS.Timeout {
   return timer;
 }
 
+/**
+ * How BullMQ treats a job whose worker died holding it (shared by every worker of ours):
+ *  - `lockDuration` = `pipeline.lock_ms`: a live worker renews its lock every half of it, so only
+ *    a dead (or frozen) worker loses a job; its jobs are taken over after about lock_ms to
+ *    2 × lock_ms (`stalledInterval` = lock_ms is how often the check runs).
+ *  - `maxStalledCount` = `pipeline.max_stalled` (default 3) instead of BullMQ's 1: every job of
+ *    ours is safe to run again (deterministic ids, counted-once sets, the send gate's idempotency
+ *    key and Instantly lookup), so a few crashes or hard kills must not fail a lead; only a job
+ *    that keeps killing its worker is failed, and that failure is routed like any other.
+ */
+export function stalledJobOptions(pipeline: PipelineConfig): { lockDuration: number; stalledInterval: number; maxStalledCount: number } {
+  return { lockDuration: pipeline.lock_ms, stalledInterval: pipeline.lock_ms, maxStalledCount: pipeline.max_stalled };
+}
+
 /** Starts one BullMQ worker per stage on the shared connection. */
 export function startPipelineWorkers(deps: PipelineDeps, options: { concurrency?: number } = {}): PipelineWorkers {
   const service = createApprovalService(deps);
@@ -63,33 +82,44 @@ export function startPipelineWorkers(deps: PipelineDeps, options: { concurrency?
     send: createSendProcessor(deps) as Processor,
   };
   const concurrency = options.concurrency ?? deps.config.pipeline.concurrency;
+  const stalled = stalledJobOptions(deps.config.pipeline);
   const workers = (Object.keys(processors) as Stage[]).map((stage) => {
     const worker = new Worker(stage, processors[stage], {
       connection: deps.redis,
       prefix: bullPrefix(deps.keys.prefix),
       concurrency: stage === 'scrape' ? 2 : concurrency,
-      lockDuration: deps.config.pipeline.lock_ms,
-      stalledInterval: deps.config.pipeline.lock_ms,
+      ...stalled,
       // The send rate is cluster-wide: a resume after a stop never releases a burst.
       ...(stage === 'send' ? { limiter: sendLimiter(deps.config.safety.send_rate_per_minute) } : {}),
     });
     worker.on('error', (err) => deps.logger.error({ err, stage }, 'worker error'));
+    // Every final failure ends up on the lead and its run, including the ones BullMQ decides
+    // without running our processor (a job stalled more than max_stalled times).
+    worker.on('failed', (job, err) => {
+      routeFailedJob(deps, stage, job, err).catch((routeErr: unknown) => deps.logger.error({ err: routeErr, stage, job: job?.id }, 'could not route a failed job to its lead (the sweeper will)'));
+    });
     return worker;
   });
   const cadence = new Worker(CADENCE_QUEUE, createCadenceProcessor(deps) as Processor, {
     connection: deps.redis,
     prefix: bullPrefix(deps.keys.prefix),
     concurrency: 5,
-    lockDuration: deps.config.pipeline.lock_ms,
-    stalledInterval: deps.config.pipeline.lock_ms,
+    ...stalled,
   });
   cadence.on('error', (err) => deps.logger.error({ err, queue: CADENCE_QUEUE }, 'worker error'));
+  // A cadence step comes after the lead's send (its run is already done): a final failure is only reported.
+  cadence.on('failed', (job, err) => {
+    if (job?.finishedOn) deps.logger.warn({ err, job: job.id, attempts: job.attemptsMade }, 'cadence step failed for good');
+  });
   workers.push(cadence);
+  const sweeper = startSweeper(deps, service);
   const followRate = followSendRate(workers.find((w) => w.name === 'send')!, deps);
   return {
     workers,
+    sweeper,
     async close() {
       clearInterval(followRate);
+      await sweeper.close();
       await Promise.all(workers.map((w) => w.close()));
     },
   };

@@ -24,8 +24,14 @@ export interface SandboxDeps {
 export function createSandboxProviders(deps: SandboxDeps): Providers {
   const { redis, keys, config, logger } = deps;
   const timers = new Set<NodeJS.Timeout>();
-  // One atomic step, so a crash can never leave the key recorded without the email.
-  const recordSend = defineScript(redis, `if redis.call('HSETNX', KEYS[1], ARGV[1], '1') == 1 then redis.call('RPUSH', KEYS[2], ARGV[2]) end return 1`);
+  // One atomic step, so a crash can never leave the key recorded without the email, nor the email
+  // without its campaign entry (the address → provider ref that findLead answers from).
+  const recordSend = defineScript(
+    redis,
+    `if redis.call('HSETNX', KEYS[1], ARGV[1], '1') == 1 then redis.call('RPUSH', KEYS[2], ARGV[2]) end redis.call('HSETNX', KEYS[3], ARGV[3], ARGV[4]) return 1`,
+  );
+  /** The sandbox campaign's leads by address (beside the send list, so one prefix scan cleans it up). */
+  const campaignKey = `${keys.sandboxInstantly}:campaign`;
 
   return {
     kind: 'sandbox',
@@ -79,8 +85,13 @@ export function createSandboxProviders(deps: SandboxDeps): Providers {
     instantly: {
       async addLead(email) {
         // Records what it was asked to send, once per idempotency key, like skip_if_in_campaign.
-        await recordSend([keys.sandboxInstantlyKeys, keys.sandboxInstantly], [email.idempotencyKey, JSON.stringify({ ...email, at: new Date().toISOString() })]);
-        return { providerRef: `sandbox-${email.idempotencyKey}` };
+        const providerRef = `sandbox-${email.idempotencyKey}`;
+        await recordSend([keys.sandboxInstantlyKeys, keys.sandboxInstantly, campaignKey], [email.idempotencyKey, JSON.stringify({ ...email, at: new Date().toISOString() }), email.email.trim().toLowerCase(), providerRef]);
+        return { providerRef };
+      },
+      async findLead(address) {
+        const providerRef = await redis.hget(campaignKey, address.trim().toLowerCase());
+        return providerRef === null ? null : { providerRef };
       },
     },
     ghl: {

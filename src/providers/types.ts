@@ -90,6 +90,12 @@ export interface OutboundEmail {
 /** Instantly: adds the lead with its approved email to the campaign. */
 export interface EmailSender {
   addLead(email: OutboundEmail): Promise<{ providerRef: string }>;
+  /**
+   * Whether the address is already a lead of the campaign (an earlier attempt may have added it
+   * and died before recording it): its provider id, or null when it is certainly not there.
+   * Throws when the provider's answer cannot tell, so an unknown never becomes a second send.
+   */
+  findLead(email: string): Promise<{ providerRef: string } | null>;
 }
 
 /** A contact to upsert in GoHighLevel (RB2B visitors and pipeline leads). */

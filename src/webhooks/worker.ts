@@ -1,6 +1,7 @@
 import { Worker, type Job } from 'bullmq';
 import type { AppContext } from '../context.ts';
 import { bullPrefix } from '../jobs/queues.ts';
+import { stalledJobOptions } from '../jobs/workers.ts';
 import { createWebhookKeys } from './keys.ts';
 import { createClayPipelineProcessor } from './processors/clay-pipeline.ts';
 import { createClayVisitorProcessor } from './processors/clay-visitor.ts';
@@ -35,10 +36,21 @@ export function startWebhookWorker(ctx: AppContext, options: { concurrency?: num
       if (!processor) throw new Error(`unknown webhook job ${job.name}`);
       return processor(job, token);
     },
-    { connection: ctx.redis, prefix: bullPrefix(ctx.keys.prefix), concurrency: options.concurrency ?? ctx.config.webhooks.worker_concurrency },
+    // The same stalled-job handling as the pipeline (see stalledJobOptions): every processor here is
+    // idempotent, so BullMQ's default of failing a job after its second stall would lose events
+    // (an unsubscribe, a Clay result) to two ordinary crashes.
+    { connection: ctx.redis, prefix: bullPrefix(ctx.keys.prefix), concurrency: options.concurrency ?? ctx.config.webhooks.worker_concurrency, ...stalledJobOptions(ctx.config.pipeline) },
   );
   worker.on('error', (err) => ctx.logger.error({ err }, 'webhook worker error'));
-  worker.on('failed', (job, err) => ctx.logger.warn({ err, job: job?.id, kind: job?.name, attempts: job?.attemptsMade }, 'webhook job failed'));
+  worker.on('failed', (job, err) => {
+    ctx.logger.warn({ err, job: job?.id, kind: job?.name, attempts: job?.attemptsMade }, 'webhook job failed');
+    // A final failure (attempts used up, or stalled too often) means an accepted event was never
+    // applied: say so where people look, naming the job (ids carry no personal data), not the body.
+    if (!job?.finishedOn) return;
+    ctx.notifier
+      .alert('WARNING', `Webhook event ${job.name} was accepted but could not be processed: ${err.message}`, { job: job.id, kind: job.name, attempts: job.attemptsMade })
+      .catch((alertErr: unknown) => ctx.logger.error({ err: alertErr }, 'alert failed'));
+  });
   return {
     worker,
     async close() {
