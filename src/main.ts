@@ -1,6 +1,6 @@
 import type { Server } from 'node:http';
 import { parseArgs } from 'node:util';
-import { CLI_COMMANDS, runCli } from './cli.ts';
+import { isCliInvocation, runCli } from './cli/index.ts';
 import { ConfigError, loadConfig } from './core/config.ts';
 import { createLogger } from './core/logger.ts';
 import { RedisUnavailableError } from './core/redis.ts';
@@ -101,8 +101,7 @@ function fail(err: unknown): never {
 }
 
 export async function main(argv: string[]): Promise<void> {
-  const first = argv[0];
-  if (first && (CLI_COMMANDS as readonly string[]).includes(first)) {
+  if (isCliInvocation(argv)) {
     process.exitCode = await runCli(argv);
     return;
   }

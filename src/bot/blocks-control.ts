@@ -2,7 +2,7 @@ import type { types } from '@slack/bolt';
 import type { PolicyRead } from '../core/policy.ts';
 import type { StopState } from '../core/emergency.ts';
 import type { Run } from '../core/store.ts';
-import { STAGES } from '../core/types.ts';
+import { columnWidths, stageRows } from '../core/stage-table.ts';
 import type { Health } from '../health.ts';
 import type { Kpis } from '../webhooks/kpis.ts';
 import { context, esc, mrkdwn, when, who, type Block } from './format.ts';
@@ -51,11 +51,8 @@ function seconds(ms: number): string {
 /** The stage table as a fixed-width code block (Slack has no table block). */
 export function stageTable(run: Run): string {
   const rows = [['stage', 'in', 'out', 'dropped', 'errors', 'time']];
-  for (const stage of STAGES) {
-    const s = run.stages[stage];
-    rows.push([stage, String(s.in), String(s.out), String(s.dropped), String(s.errors), seconds(s.duration_ms)]);
-  }
-  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
+  for (const s of stageRows(run)) rows.push([s.stage, String(s.in), String(s.out), String(s.dropped), String(s.errors), seconds(s.duration_ms)]);
+  const widths = columnWidths(rows);
   return '```\n' + rows.map((r) => r.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ')).join('\n') + '\n```';
 }
 

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { OUTBOX_QUEUE } from '../../src/bot/outbox.ts';
@@ -5,7 +6,8 @@ import { bullPrefix } from '../../src/jobs/queues.ts';
 import { afterAll, describe, expect, it } from 'vitest';
 import { deleteByPrefix } from '../../src/core/keys.ts';
 import { TEST_REDIS_URL, uniquePrefix } from '../helpers/harness.ts';
-import { spawnCaio, writeTempConfig } from '../helpers/worker-process.ts';
+import { CLI_COMMANDS, runCli, sandboxPrefix } from '../../src/cli.ts';
+import { spawnCaio, writeTempConfig, type WorkerProcess } from '../helpers/worker-process.ts';
 
 const prefixes: string[] = [];
 afterAll(async () => {
@@ -81,6 +83,101 @@ describe('caio CLI', () => {
     await audit.exited;
     const actions = audit.output().trim().split('\n').map((l) => (JSON.parse(l) as { action: string }).action);
     expect(actions).toEqual(['stop', 'resume']);
+  });
+});
+
+/** What the child wrote to stdout alone (its `output()` mixes in stderr). Call right after spawning. */
+function stdoutOf(caio: WorkerProcess): () => string {
+  let text = '';
+  caio.child.stdout?.on('data', (d: Buffer) => (text += d.toString()));
+  return () => text;
+}
+
+describe('caio help', () => {
+  it.each(['--help', 'help'])('caio %s lists every command and exits 0', async (flag) => {
+    const caio = spawnCaio([flag], {});
+    expect(await caio.exited).toBe(0);
+    for (const command of ['run', 'status', 'stop', 'resume', 'pending', 'approve', 'reject', 'audit', 'shadow', 'config show', 'config set']) expect(caio.output()).toContain(`caio ${command}`);
+    expect(caio.output()).toContain('caio <command> --help');
+  });
+
+  it.each([['run', '--help'], ['help', 'run']])('caio %s %s prints the run usage with its exit codes, starting nothing', async (...args) => {
+    // No redis-server on PATH: help that tried to start one would fail.
+    const caio = spawnCaio(args, { PATH: '/nonexistent' });
+    expect(await caio.exited).toBe(0);
+    expect(caio.output()).toMatch(/^Usage: caio run /);
+    expect(caio.output()).toMatch(/^\s+3\s+INCOMPLETE/m);
+  });
+
+  it('every command answers --help and -h with its own usage (in process: help opens no Redis)', async () => {
+    for (const command of CLI_COMMANDS.filter((c) => c !== 'help')) {
+      for (const flag of ['--help', '-h']) {
+        const printed: string[] = [];
+        const code = await runCli([command, '--sandbox', flag], { log: (l) => printed.push(l), error: (l) => printed.push(l) });
+        expect(code, `${command} ${flag}`).toBe(0);
+        expect(printed.join('\n')).toMatch(new RegExp(`^Usage: caio ${command}`));
+      }
+    }
+  });
+
+  it('an unknown command exits 2 with the help, and starts no service', async () => {
+    const caio = spawnCaio(['frobnicate'], sharedRedisEnv());
+    expect(await caio.exited).toBe(2);
+    expect(caio.output()).toContain('unknown command "frobnicate"');
+    expect(caio.output()).toContain('Usage: caio <command> [options]');
+  });
+
+  it('a bad option exits 2 with that command\'s usage', async () => {
+    const caio = spawnCaio(['audit', '--cuont', '3'], sharedRedisEnv());
+    expect(await caio.exited).toBe(2);
+    expect(caio.output()).toContain("Unknown option '--cuont'");
+    expect(caio.output()).toContain('Usage: caio audit');
+  });
+});
+
+describe('clean JSON on stdout', () => {
+  it('caio audit, shadow and config show print only JSON on stdout with LOG_LEVEL=info; the logs go to stderr', { timeout: 60_000 }, async () => {
+    // Without REDIS_URL every command logs (at info) that it started a private redis-server.
+    for (const args of [['audit'], ['shadow'], ['config', 'show']]) {
+      const caio = spawnCaio(args, { LOG_LEVEL: 'info' });
+      const stdout = stdoutOf(caio);
+      expect(await caio.exited).toBe(0);
+      expect(caio.output()).toContain('started a private redis-server');
+      expect(stdout()).not.toContain('redis-server');
+      if (args[0] === 'config') expect(JSON.parse(stdout())).toMatchObject({ version: 1 });
+      else expect(stdout()).toBe('');
+    }
+
+    const env = { ...sharedRedisEnv(), LOG_LEVEL: 'info' };
+    expect(await spawnCaio(['stop', '--reason', 'json check'], env).exited).toBe(0);
+    expect(await spawnCaio(['resume'], env).exited).toBe(0);
+    const audit = spawnCaio(['audit'], env);
+    const stdout = stdoutOf(audit);
+    expect(await audit.exited).toBe(0);
+    const lines = stdout().trim().split('\n');
+    const entries = lines.map((l) => JSON.parse(l) as { action: string; level?: unknown });
+    expect(entries.map((e) => e.action)).toEqual(['stop', 'resume']);
+    expect(entries.every((e) => e.level === undefined)).toBe(true);
+  });
+});
+
+describe('caio run progress and exit codes', () => {
+  it('a run that ends waiting for approval prints progress lines when piped and exits 3 (INCOMPLETE)', { timeout: 60_000 }, async () => {
+    const sandbox = JSON.parse(readFileSync('config/sandbox.json', 'utf8')) as { safety: Record<string, unknown> };
+    const config = writeTempConfig({ ...sandbox, safety: { ...sandbox.safety, auto_approve: false } });
+    const shared = sharedRedisEnv();
+    prefixes.push(sandboxPrefix(shared.CAIO_REDIS_PREFIX ?? ''));
+    const env = { ...shared, CAIO_CONFIG: config.file };
+    const caio = spawnCaio(['run', '--sandbox', '--leads', '10', '--progress-every', '0.2'], env);
+    const stdout = stdoutOf(caio);
+    expect(await caio.exited).toBe(3);
+    expect(caio.output()).toMatch(/^run_\d{8}_\d{6}_[a-z0-9]{6} (running|awaiting_approval): \d+\/(\d+|\?) done, \d+ awaiting/m);
+    expect(stdout()).not.toMatch(/ done, \d+ awaiting/); // progress goes to stderr: stdout keeps the table
+    expect(stdout()).not.toContain('\u001b['); // no redraw when stdout is not a terminal
+    expect(stdout()).toMatch(/\| approve\s+\| WAIT/);
+    expect(stdout()).toMatch(/^\d\/6 INCOMPLETE$/m);
+    expect(stdout()).toMatch(/email\(s\) await approval/);
+    config.cleanup();
   });
 });
 
