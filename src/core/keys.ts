@@ -26,6 +26,8 @@ export function createKeys(prefix: string) {
     sendCount: (day: string) => k('sends', 'day', day),
     firstSendDay: k('sends', 'first_day'),
     sendIdempotency: (key: string) => k('sends', 'key', key),
+    /** How often a lead's send job was queued again after stalling out (bounded). */
+    sendStallRetries: (ref: string) => k('sends', 'stall_retries', ref),
     shadowEmails: k('shadow', 'emails'),
     shadowIdempotency: (key: string) => k('shadow', 'key', key),
     audit: k('audit'),

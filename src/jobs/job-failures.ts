@@ -4,6 +4,14 @@ import type { PipelineDeps } from './deps.ts';
 import type { LeadJobData, ScrapeJobData } from './queues.ts';
 
 type FailureDeps = Pick<PipelineDeps, 'store' | 'notifier' | 'logger'>;
+type RoutingDeps = FailureDeps & Pick<PipelineDeps, 'queues' | 'redis' | 'keys'>;
+
+/**
+ * A send that stalled out may already have reached Instantly: failing the lead would show
+ * "failed" for someone who is being emailed. A fresh send job is safe (a `reserved` key looks the
+ * lead up at Instantly before adding), so it is given this many more tries before the lead fails.
+ */
+export const SEND_STALL_RETRIES = 3;
 
 /** How a lead that already reached one of these states is counted out when its job fails late. */
 const SETTLED: Partial<Record<LeadState, 'out' | 'dropped'>> = { sent: 'out', shadowed: 'out', skipped: 'dropped', rejected: 'dropped' };
@@ -40,7 +48,7 @@ export async function failStrandedLead(deps: FailureDeps, runId: string, stage: 
  * it in whichever worker picks it up next, without running our processor. Idempotent, so a
  * failure the runner counted is not counted again.
  */
-export async function routeFailedJob(deps: FailureDeps, stage: Stage, job: Job | undefined, err: Error): Promise<void> {
+export async function routeFailedJob(deps: RoutingDeps, stage: Stage, job: Job | undefined, err: Error): Promise<void> {
   // Not final (BullMQ will retry it) unless BullMQ marked it finished.
   if (!job?.finishedOn) return;
   if (stage === 'scrape') {
@@ -54,5 +62,18 @@ export async function routeFailedJob(deps: FailureDeps, stage: Stage, job: Job |
     return;
   }
   const { runId, ref } = job.data as LeadJobData;
+  if (stage === 'send' && /stalled/i.test(err.message) && (await retrySend(deps, job, ref))) return;
   await failStrandedLead(deps, runId, stage, ref, err.message);
+}
+
+/** Replaces a stalled-out send job with a fresh one under the same id, a bounded number of times. */
+async function retrySend(deps: RoutingDeps, job: Job, ref: string): Promise<boolean> {
+  const key = deps.keys.sendStallRetries(ref);
+  const tries = await deps.redis.incr(key);
+  await deps.redis.expire(key, 7 * 24 * 3600);
+  if (tries > SEND_STALL_RETRIES) return false;
+  await job.remove().catch(() => undefined);
+  await deps.queues.addLeadJob('send', job.data as LeadJobData);
+  deps.logger.warn({ lead: ref, tries }, 'send job stalled out: queued again (the reserved key is looked up at Instantly first)');
+  return true;
 }
