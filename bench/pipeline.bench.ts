@@ -11,9 +11,9 @@ import { createLogger } from '../src/core/logger.ts';
 import { createRedis, startEmbeddedRedis } from '../src/core/redis.ts';
 import { STAGES } from '../src/core/types.ts';
 import { createContext } from '../src/context.ts';
-import { bullPrefix, defaultJobOptions } from '../src/jobs/queues.ts';
 import { startRun } from '../src/jobs/runs.ts';
 import { startPipelineWorkers } from '../src/jobs/workers.ts';
+import { bullPrefix, defaultJobOptions } from '../src/core/queue.ts';
 
 const LEADS = Number(process.env.BENCH_LEADS ?? 10_000);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 50);

@@ -17,7 +17,7 @@ import { buttonValue } from '../src/bot/blocks-approval.ts';
 import { boltLogger } from '../src/bot/logger-adapter.ts';
 import { createSlackNotifier } from '../src/bot/outbox.ts';
 import { startOutboxWorker } from '../src/bot/outbox-worker.ts';
-import { createSlackApp, SLACK_EVENTS_PATH } from '../src/bot/slack-app.ts';
+import { createSlackApp, SLACK_EVENTS_PATH } from '../src/slack-app.ts';
 import { buildConfig } from '../src/core/config.ts';
 import { deleteByPrefix } from '../src/core/keys.ts';
 import { createLogger } from '../src/core/logger.ts';

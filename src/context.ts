@@ -12,7 +12,7 @@ import { createStore } from './core/store.ts';
 import { createApprovalService } from './jobs/approval-service.ts';
 import { createClayResume } from './jobs/clay-resume.ts';
 import type { PipelineDeps } from './jobs/deps.ts';
-import { createLogNotifier, type Notifier } from './jobs/notifier.ts';
+import { createLogNotifier, type Notifier } from './core/notifier.ts';
 import { createQueues } from './jobs/queues.ts';
 import { createSandboxProviders } from './providers/sandbox.ts';
 import type { Providers } from './providers/types.ts';

@@ -1,7 +1,7 @@
 import type { AppContext } from './context.ts';
 import type { Keys } from './core/keys.ts';
 import { STAGES } from './core/types.ts';
-import type { BreakerState } from './jobs/notifier.ts';
+import type { BreakerState } from './core/notifier.ts';
 
 /** Providers whose circuit breakers /healthz and /metrics report. */
 export const BREAKER_PROVIDERS = ['apollo', 'clay', 'bettercontact', 'instantly', 'ghl', 'heyreach'] as const;

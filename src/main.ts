@@ -13,7 +13,7 @@ import { openRedis } from './runtime.ts';
 import { createHttpApp, listen } from './server.ts';
 import { createSlackNotifier } from './bot/outbox.ts';
 import { startOutboxWorker, type OutboxWorker } from './bot/outbox-worker.ts';
-import { createSlackApp, type SlackApp } from './bot/slack-app.ts';
+import { createSlackApp, type SlackApp } from './slack-app.ts';
 
 export type Role = 'web' | 'worker' | 'all';
 

@@ -4,7 +4,7 @@ import type { StopState } from '../core/emergency.ts';
 import type { Run } from '../core/store.ts';
 import { columnWidths, stageRows } from '../core/stage-table.ts';
 import type { Health } from '../health.ts';
-import type { Kpis } from '../webhooks/kpis.ts';
+import type { Kpis } from '../core/kpis.ts';
 import { context, esc, mrkdwn, when, who, type Block } from './format.ts';
 
 export const ACTION_STOP = 'emergency_stop';

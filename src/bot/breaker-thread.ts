@@ -1,6 +1,6 @@
 import type { Redis } from 'ioredis';
 import type { Logger } from '../core/logger.ts';
-import type { BreakerTransition } from '../jobs/notifier.ts';
+import type { BreakerTransition } from '../core/notifier.ts';
 import { esc, when } from './format.ts';
 import type { SlackKeys } from './slack-keys.ts';
 

@@ -1,8 +1,5 @@
 import { DelayedError, UnrecoverableError, Worker, type Job } from 'bullmq';
 import type { AppContext } from '../context.ts';
-import { park } from '../jobs/stage-runner.ts';
-import { bullPrefix } from '../jobs/queues.ts';
-import { stalledJobOptions } from '../jobs/workers.ts';
 import { approvalCard, decidedCard } from './blocks-approval.ts';
 import { runMessage } from './blocks-control.ts';
 import { postTransition, type ThreadPoster } from './breaker-thread.ts';
@@ -11,6 +8,7 @@ import { createLocks } from './lock.ts';
 import { OUTBOX_QUEUE, type OutboxJob } from './outbox.ts';
 import { createOutboxClient, permanentSlackError, rateLimitedFor, type WebClient } from './slack-client.ts';
 import { slackKeys } from './slack-keys.ts';
+import { bullPrefix, park, stalledJobOptions } from '../core/queue.ts';
 
 type OutboxDeps = Pick<AppContext, 'config' | 'logger' | 'redis' | 'keys' | 'store' | 'approvals' | 'emergency'>;
 

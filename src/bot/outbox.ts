@@ -2,9 +2,9 @@ import { createHash } from 'node:crypto';
 import { Queue, type JobsOptions } from 'bullmq';
 import type { NotifierBase } from '../context.ts';
 import type { SlackConfig } from '../core/config.ts';
-import { bullPrefix } from '../jobs/queues.ts';
-import type { AlertLevel, BreakerTransition, Notifier } from '../jobs/notifier.ts';
+import type { AlertLevel, BreakerTransition, Notifier } from '../core/notifier.ts';
 import { safeId, slackKeys } from './slack-keys.ts';
+import { bullPrefix } from '../core/queue.ts';
 
 export const OUTBOX_QUEUE = 'slack-outbox';
 

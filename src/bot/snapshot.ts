@@ -1,7 +1,7 @@
 import type { AppContext } from '../context.ts';
 import { checkHealth } from '../health.ts';
-import { createWebhookKeys } from '../webhooks/keys.ts';
-import { readKpis } from '../webhooks/kpis.ts';
+import { createWebhookKeys } from '../core/webhook-keys.ts';
+import { readKpis } from '../core/kpis.ts';
 import type { Snapshot } from './blocks-control.ts';
 
 /** Everything /caio status and App Home show, read fresh from Redis. */

@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import type { BreakerState, Notifier } from '../jobs/notifier.ts';
+import type { BreakerState, Notifier } from './notifier.ts';
 import { HttpStatusError, NoResponseError, ProviderDeferredError } from './http-client.ts';
 import type { Keys } from './keys.ts';
 import type { Logger } from './logger.ts';

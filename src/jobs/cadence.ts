@@ -2,7 +2,8 @@ import type { Job } from 'bullmq';
 import type { Lead } from '../core/types.ts';
 import type { PipelineDeps } from './deps.ts';
 import type { CadenceJobData } from './queues.ts';
-import { park, parkIfOtherMode, STOPPED_RECHECK_MS } from './stage-runner.ts';
+import { parkIfOtherMode } from './stage-runner.ts';
+import { STOPPED_RECHECK_MS, park } from '../core/queue.ts';
 
 /**
  * Schedules the lead's non-email cadence steps after its first email: the LinkedIn steps (days 2,

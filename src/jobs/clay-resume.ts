@@ -2,11 +2,10 @@ import type { Redis } from 'ioredis';
 import type { Keys } from '../core/keys.ts';
 import type { Logger } from '../core/logger.ts';
 import { defineScript } from '../core/lua.ts';
-import type { ClayCallback } from '../providers/types.ts';
+import type { ClayCallback, ClayResultSink, ClayResumeResult } from '../core/ports.ts';
 import { leadJobId, type Queues } from './queues.ts';
 
-/** applied: the waiting lead resumes; late: stored after the timeout, not applied; duplicate: seen before. */
-export type ClayResumeResult = 'applied' | 'late' | 'duplicate' | 'unknown_lead';
+export type { ClayResumeResult } from '../core/ports.ts';
 
 // Stores the first callback for a lead and says whether its enrichment is still waiting for it.
 const RECORD = `
@@ -20,7 +19,7 @@ return 'late'`;
  * The function the /webhooks/clay route (and the sandbox Clay) calls with a pipeline callback:
  * it records the result once and wakes the lead's parked enrichment job.
  */
-export function createClayResume(deps: { redis: Redis; keys: Keys; queues: Queues; logger: Logger }) {
+export function createClayResume(deps: { redis: Redis; keys: Keys; queues: Queues; logger: Logger }): ClayResultSink {
   const record = defineScript(deps.redis, RECORD);
   return async (payload: ClayCallback & { lead_id: string }): Promise<ClayResumeResult> => {
     const ref = payload.lead_id;
@@ -37,7 +36,7 @@ export function createClayResume(deps: { redis: Redis; keys: Keys; queues: Queue
   };
 }
 
-export type ClayResume = ReturnType<typeof createClayResume>;
+export type ClayResume = ClayResultSink;
 
 /** Promotes the parked job; if it is still active (about to park), tries again briefly. */
 async function wakeEnrichJob(queues: Queues, ref: string): Promise<void> {

@@ -1,7 +1,7 @@
 import type { Audit } from '../core/audit.ts';
 import type { Emergency } from '../core/emergency.ts';
 import type { Store } from '../core/store.ts';
-import type { Notifier } from './notifier.ts';
+import type { Notifier } from '../core/notifier.ts';
 import type { Queues } from './queues.ts';
 
 type ControlDeps = { emergency: Emergency; queues: Queues; store: Store; audit: Audit; notifier: Notifier };

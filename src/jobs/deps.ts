@@ -9,7 +9,7 @@ import type { PolicyStore } from '../core/policy.ts';
 import type { SafetyGate } from '../core/safety-gate.ts';
 import type { Store } from '../core/store.ts';
 import type { Providers } from '../providers/types.ts';
-import type { Notifier } from './notifier.ts';
+import type { Notifier } from '../core/notifier.ts';
 import type { Queues } from './queues.ts';
 
 /** Everything a stage processor needs, built once in the composition root and passed in. */

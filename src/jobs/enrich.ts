@@ -5,7 +5,8 @@ import type { ClayCallback, EmailFound } from '../providers/types.ts';
 import type { PipelineDeps } from './deps.ts';
 import type { LeadJobData } from './queues.ts';
 import { parkOnDeferred } from './park-on-deferred.ts';
-import { finishLead, handOn, park, runLeadStage, waitWhileStopped } from './stage-runner.ts';
+import { finishLead, handOn, runLeadStage } from './stage-runner.ts';
+import { park, waitWhileStopped } from '../core/queue.ts';
 
 /** Where a lead's enrichment is between wake-ups; kept in the job's data so a crash loses nothing. */
 export interface EnrichJobData extends LeadJobData {

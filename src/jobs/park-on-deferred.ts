@@ -1,6 +1,6 @@
 import type { Job } from 'bullmq';
 import { ProviderDeferredError } from '../core/http-client.ts';
-import { park } from './stage-runner.ts';
+import { park } from '../core/queue.ts';
 
 /**
  * Runs a stage body; when a provider says "not now" (breaker open, rate-limit slot far away, a long

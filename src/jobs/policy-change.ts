@@ -1,7 +1,7 @@
 import type { Audit } from '../core/audit.ts';
 import { fileConfigSchema } from '../core/config.ts';
 import { looseningChanges, parsePolicy, setPath, type FieldChange, type Policy, type PolicyStore, type StoredPolicy } from '../core/policy.ts';
-import type { Notifier } from './notifier.ts';
+import type { Notifier } from '../core/notifier.ts';
 
 type PolicyChangeDeps = { policy: PolicyStore; audit: Audit; notifier: Notifier };
 

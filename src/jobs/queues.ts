@@ -1,6 +1,7 @@
-import { Queue, type JobsOptions } from 'bullmq';
+import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { PipelineConfig } from '../core/config.ts';
+import { bullPrefix, defaultJobOptions } from '../core/queue.ts';
 import { STAGES, type ProviderMode, type Source, type Stage } from '../core/types.ts';
 
 /** Data of every per-lead stage job. */
@@ -45,21 +46,6 @@ export function leadJobId(ref: string, stage: Stage): string {
 
 export function scrapeJobId(runId: string): string {
   return `${runId}-scrape`;
-}
-
-/** BullMQ keys live beside ours under the same prefix. */
-export function bullPrefix(prefix: string): string {
-  return `${prefix}:bull`;
-}
-
-export function defaultJobOptions(pipeline: PipelineConfig): JobsOptions {
-  return {
-    attempts: pipeline.attempts,
-    backoff: { type: 'exponential', delay: pipeline.backoff_ms },
-    // Completed jobs stay long enough that re-adding the same id is ignored rather than re-run.
-    removeOnComplete: { age: pipeline.keep_jobs_s },
-    removeOnFail: { age: pipeline.keep_jobs_s * 2 },
-  };
 }
 
 export function createQueues(connection: Redis, prefix: string, pipeline: PipelineConfig): Queues {

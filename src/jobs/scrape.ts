@@ -3,7 +3,8 @@ import { ProviderDeferredError } from '../core/http-client.ts';
 import type { Lead, Person } from '../core/types.ts';
 import type { PipelineDeps } from './deps.ts';
 import type { ScrapeJobData } from './queues.ts';
-import { park, parkIfOtherMode, waitWhileStopped } from './stage-runner.ts';
+import { parkIfOtherMode } from './stage-runner.ts';
+import { park, waitWhileStopped } from '../core/queue.ts';
 
 const MAX_PAGE_SIZE = 100;
 const WRITE_SLICE = 500;

@@ -2,7 +2,8 @@ import type { Job } from 'bullmq';
 import { scoreLead } from '../core/icp-score.ts';
 import type { PipelineDeps } from './deps.ts';
 import type { LeadJobData } from './queues.ts';
-import { finishLead, handOn, park, runLeadStage, STOPPED_RECHECK_MS } from './stage-runner.ts';
+import { finishLead, handOn, runLeadStage } from './stage-runner.ts';
+import { STOPPED_RECHECK_MS, park } from '../core/queue.ts';
 
 /** Segment: the explainable ICP score; disqualified leads stop here. */
 export function createSegmentProcessor(deps: PipelineDeps) {

@@ -4,7 +4,8 @@ import { scheduleCadence } from './cadence.ts';
 import type { PipelineDeps } from './deps.ts';
 import type { LeadJobData } from './queues.ts';
 import { parkOnDeferred } from './park-on-deferred.ts';
-import { finishLead, park, runLeadStage, STOPPED_RECHECK_MS } from './stage-runner.ts';
+import { finishLead, runLeadStage } from './stage-runner.ts';
+import { STOPPED_RECHECK_MS, park } from '../core/queue.ts';
 
 /** The pipeline sends the cadence's first email; later steps belong to the cadence scheduler. */
 const FIRST_EMAIL_STEP = 1;

@@ -1,16 +1,8 @@
 import { DelayedError, UnrecoverableError, type Job } from 'bullmq';
+import { park } from '../core/queue.ts';
 import type { Lead, ProviderMode, Stage } from '../core/types.ts';
 import type { PipelineDeps } from './deps.ts';
 import type { LeadJobData } from './queues.ts';
-
-/** Moves the job to the delayed set without using an attempt, so no worker slot is held while waiting. */
-export async function park(job: Job, token: string | undefined, untilMs: number): Promise<never> {
-  await job.moveToDelayed(Math.max(untilMs, Date.now() + 1), token);
-  throw new DelayedError();
-}
-
-/** How long a job waits before looking again while the emergency stop is on. */
-export const STOPPED_RECHECK_MS = 5_000;
 
 /** How long a job of the other provider mode waits for a worker of its own mode to take it. */
 export const OTHER_MODE_RECHECK_MS = 5_000;
@@ -58,12 +50,6 @@ export async function runLeadStage(
     }
     throw err;
   }
-}
-
-/** Parks the job while the emergency stop is on: no outbound call may be made. */
-export async function waitWhileStopped(job: Job, token: string | undefined, deps: PipelineDeps): Promise<void> {
-  const stop = await deps.emergency.recentState();
-  if (stop.stopped) await park(job, token, Date.now() + STOPPED_RECHECK_MS);
 }
 
 /** Ends a lead at this stage (dropped or done): counted once, and the run's status refreshed. */

@@ -1,5 +1,4 @@
 import { Worker, type Processor } from 'bullmq';
-import type { PipelineConfig } from '../core/config.ts';
 import { POLICY_CACHE_MS } from '../core/policy.ts';
 import type { Stage } from '../core/types.ts';
 import { createApprovalService } from './approval-service.ts';
@@ -9,11 +8,12 @@ import type { PipelineDeps } from './deps.ts';
 import { createEnrichProcessor } from './enrich.ts';
 import { createCadenceProcessor } from './cadence.ts';
 import { routeFailedJob } from './job-failures.ts';
-import { bullPrefix, CADENCE_QUEUE } from './queues.ts';
+import { CADENCE_QUEUE } from './queues.ts';
 import { createScrapeProcessor } from './scrape.ts';
 import { createSegmentProcessor } from './segment.ts';
 import { createSendProcessor } from './send.ts';
 import { startSweeper, type Sweeper } from './sweeper.ts';
+import { bullPrefix, stalledJobOptions } from '../core/queue.ts';
 
 export interface PipelineWorkers {
   workers: Worker[];
@@ -54,20 +54,6 @@ function followSendRate(worker: Worker, deps: PipelineDeps): NodeJS.Timeout {
   }, POLICY_CACHE_MS);
   timer.unref();
   return timer;
-}
-
-/**
- * How BullMQ treats a job whose worker died holding it (shared by every worker of ours):
- *  - `lockDuration` = `pipeline.lock_ms`: a live worker renews its lock every half of it, so only
- *    a dead (or frozen) worker loses a job; its jobs are taken over after about lock_ms to
- *    2 × lock_ms (`stalledInterval` = lock_ms is how often the check runs).
- *  - `maxStalledCount` = `pipeline.max_stalled` (default 3) instead of BullMQ's 1: every job of
- *    ours is safe to run again (deterministic ids, counted-once sets, the send gate's idempotency
- *    key and Instantly lookup), so a few crashes or hard kills must not fail a lead; only a job
- *    that keeps killing its worker is failed, and that failure is routed like any other.
- */
-export function stalledJobOptions(pipeline: PipelineConfig): { lockDuration: number; stalledInterval: number; maxStalledCount: number } {
-  return { lockDuration: pipeline.lock_ms, stalledInterval: pipeline.lock_ms, maxStalledCount: pipeline.max_stalled };
 }
 
 /** Starts one BullMQ worker per stage on the shared connection. */

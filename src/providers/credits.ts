@@ -3,7 +3,7 @@ import type { ProvidersConfig } from '../core/config.ts';
 import type { Keys } from '../core/keys.ts';
 import type { Logger } from '../core/logger.ts';
 import { defineScript } from '../core/lua.ts';
-import type { Notifier } from '../jobs/notifier.ts';
+import type { Notifier } from '../core/notifier.ts';
 
 export type BudgetName = keyof ProvidersConfig['budgets'];
 export const BUDGETS: readonly BudgetName[] = ['apollo_reveals', 'clay_credits', 'bettercontact_lookups'];

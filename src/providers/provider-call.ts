@@ -8,8 +8,8 @@ import type { Keys } from '../core/keys.ts';
 import type { Logger } from '../core/logger.ts';
 import type { Metrics } from '../core/metrics.ts';
 import { createRateLimiter } from '../core/rate-limiter.ts';
-import type { ClayResume } from '../jobs/clay-resume.ts';
-import type { Notifier } from '../jobs/notifier.ts';
+import type { ClayResultSink as ClayResume } from '../core/ports.ts';
+import type { Notifier } from '../core/notifier.ts';
 import type { Credits } from './credits.ts';
 
 export type ProviderName = 'apollo' | 'clay' | 'bettercontact' | 'instantly' | 'ghl' | 'heyreach';

@@ -22,21 +22,7 @@ export interface EmailMatcher {
   matchPerson(lead: Lead): Promise<EmailFound | null>;
 }
 
-/** The payload a Clay table row posts back (DESIGN §4), already validated. */
-export interface ClayCallback {
-  source?: string | undefined;
-  lead_id?: string | undefined;
-  email?: string | null | undefined;
-  email_status?: string | null | undefined;
-  first_name?: string | null | undefined;
-  last_name?: string | null | undefined;
-  title?: string | null | undefined;
-  company_name?: string | null | undefined;
-  company_domain?: string | null | undefined;
-  linkedin_url?: string | null | undefined;
-  industry?: string | null | undefined;
-  employee_count?: number | string | null | undefined;
-}
+export type { ClayCallback } from '../core/ports.ts';
 
 /** Clay: the row is posted now and the result arrives later through the callback route. */
 export interface ClayEnricher {

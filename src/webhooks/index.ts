@@ -4,7 +4,7 @@ import { createAcceptor, QueueUnavailableError } from './accept.ts';
 import { createClayHandler } from './clay.ts';
 import { createInstantlyHandler } from './instantly.ts';
 import { bodyErrorHandler, createJsonBody } from './json-body.ts';
-import { createWebhookKeys } from './keys.ts';
+import { createWebhookKeys } from '../core/webhook-keys.ts';
 import { createMetricsHandler } from './metrics-route.ts';
 import { createRb2bHandler } from './rb2b.ts';
 import { createRequestContext, locals } from './request-context.ts';

@@ -1,10 +1,10 @@
 import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { PipelineConfig } from '../core/config.ts';
-import { bullPrefix, defaultJobOptions } from '../jobs/queues.ts';
 import type { ClayPipelinePayload, ClayVisitorPayload } from './clay-schema.ts';
 import type { InstantlyEvent } from './instantly-schema.ts';
 import type { Rb2bVisit } from './rb2b-schema.ts';
+import { bullPrefix, defaultJobOptions } from '../core/queue.ts';
 
 export const WEBHOOK_QUEUE = 'webhooks';
 

@@ -1,8 +1,6 @@
 import { Worker, type Job } from 'bullmq';
 import type { AppContext } from '../context.ts';
-import { bullPrefix } from '../jobs/queues.ts';
-import { stalledJobOptions } from '../jobs/workers.ts';
-import { createWebhookKeys } from './keys.ts';
+import { createWebhookKeys } from '../core/webhook-keys.ts';
 import { createClayPipelineProcessor } from './processors/clay-pipeline.ts';
 import { createClayVisitorProcessor } from './processors/clay-visitor.ts';
 import type { WorkerDeps } from './processors/deps.ts';
@@ -10,6 +8,7 @@ import { createInstantlyEventProcessor } from './processors/instantly-event.ts';
 import { createRb2bVisitProcessor } from './processors/rb2b-visit.ts';
 import { WEBHOOK_QUEUE, type WebhookJobName } from './queue.ts';
 import { createVisitorStore } from './visitor-store.ts';
+import { bullPrefix, stalledJobOptions } from '../core/queue.ts';
 
 export interface WebhookWorker {
   worker: Worker;

@@ -2,12 +2,12 @@ import { readFileSync } from 'node:fs';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { OUTBOX_QUEUE } from '../../src/bot/outbox.ts';
-import { bullPrefix } from '../../src/jobs/queues.ts';
 import { afterAll, describe, expect, it } from 'vitest';
 import { deleteByPrefix } from '../../src/core/keys.ts';
 import { TEST_REDIS_URL, uniquePrefix } from '../helpers/harness.ts';
 import { CLI_COMMANDS, runCli, sandboxPrefix } from '../../src/cli.ts';
 import { spawnCaio, writeTempConfig, type WorkerProcess } from '../helpers/worker-process.ts';
+import { bullPrefix } from '../../src/core/queue.ts';
 
 const prefixes: string[] = [];
 afterAll(async () => {

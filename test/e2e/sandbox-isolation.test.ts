@@ -4,11 +4,11 @@ import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { OUTBOX_QUEUE } from '../../src/bot/outbox.ts';
 import { sandboxEnv, sandboxPrefix } from '../../src/cli.ts';
 import { deleteByPrefix } from '../../src/core/keys.ts';
-import { bullPrefix } from '../../src/jobs/queues.ts';
 import { startRun } from '../../src/jobs/runs.ts';
 import { createHarness, FAST_SANDBOX, TEST_REDIS_URL, type Harness } from '../helpers/harness.ts';
 import { CAMPAIGN_ID, createLiveHarness, FAKE_KEYS, FAST_LIVE, fakePeople, until, type LiveHarness } from '../helpers/live-harness.ts';
 import { spawnCaio } from '../helpers/worker-process.ts';
+import { bullPrefix } from '../../src/core/queue.ts';
 
 let live: LiveHarness | null = null;
 let sandbox: Harness | null = null;

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { createWebhookKeys } from '../../src/webhooks/keys.ts';
-import { readKpis, readTimeline } from '../../src/webhooks/kpis.ts';
+import { createWebhookKeys } from '../../src/core/webhook-keys.ts';
+import { readKpis, readTimeline } from '../../src/core/kpis.ts';
 import { eventually, SAMPLES, startWebhookApp, type WebhookApp } from '../helpers/webhook-app.ts';
 
 let app: WebhookApp | undefined;

@@ -3,7 +3,7 @@ import { createLogger } from '../../src/core/logger.ts';
 import { createContext } from '../../src/context.ts';
 import { RETRY_POLICIES } from '../../src/core/http-client.ts';
 import { createLiveProviders } from '../../src/providers/live.ts';
-import { createWebhookKeys } from '../../src/webhooks/keys.ts';
+import { createWebhookKeys } from '../../src/core/webhook-keys.ts';
 import { createVisitorStore, visitorIdFor } from '../../src/webhooks/visitor-store.ts';
 import { startFakeClay, type FakeClay } from '../fakes/clay.ts';
 import { startFakeGhl, type FakeGhl } from '../fakes/ghl.ts';

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { createWebhookKeys } from '../../src/webhooks/keys.ts';
+import { createWebhookKeys } from '../../src/core/webhook-keys.ts';
 import { visitorRunId } from '../../src/webhooks/processors/visitor-qualify.ts';
 import { createVisitorStore, visitorIdFor } from '../../src/webhooks/visitor-store.ts';
 import { eventually, pipelineLead, SAMPLES, startWebhookApp, type WebhookApp } from '../helpers/webhook-app.ts';

@@ -1,4 +1,4 @@
-import type { AlertLevel, BreakerTransition, Notifier } from '../../src/jobs/notifier.ts';
+import type { AlertLevel, BreakerTransition, Notifier } from '../../src/core/notifier.ts';
 
 export interface RecordedAlert {
   level: AlertLevel;

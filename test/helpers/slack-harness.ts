@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { Redis } from 'ioredis';
 import { createSlackNotifier } from '../../src/bot/outbox.ts';
 import { startOutboxWorker, type OutboxWorker } from '../../src/bot/outbox-worker.ts';
-import { createSlackApp, SLACK_EVENTS_PATH } from '../../src/bot/slack-app.ts';
+import { createSlackApp, SLACK_EVENTS_PATH } from '../../src/slack-app.ts';
 import { buildConfig, type Config } from '../../src/core/config.ts';
 import { deleteByPrefix } from '../../src/core/keys.ts';
 import { createLogger } from '../../src/core/logger.ts';

@@ -6,7 +6,7 @@ import { deleteByPrefix } from '../../src/core/keys.ts';
 import { createLogger } from '../../src/core/logger.ts';
 import { createContext, type AppContext } from '../../src/context.ts';
 import type { Lead } from '../../src/core/types.ts';
-import type { Notifier } from '../../src/jobs/notifier.ts';
+import type { Notifier } from '../../src/core/notifier.ts';
 import { startPipelineWorkers, type PipelineWorkers } from '../../src/jobs/workers.ts';
 import { listen, createHttpApp } from '../../src/server.ts';
 import { startWebhookWorker, type WebhookWorker } from '../../src/webhooks/worker.ts';

@@ -1,11 +1,12 @@
 import { UnrecoverableError, Worker } from 'bullmq';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Lead } from '../../src/core/types.ts';
-import { bullPrefix, leadJobId } from '../../src/jobs/queues.ts';
+import { leadJobId } from '../../src/jobs/queues.ts';
 import { CAMPAIGN_ID, createLiveHarness, FAKE_KEYS, FAST_LIVE, waitForRun, type LiveHarness } from '../helpers/live-harness.ts';
 import { TEST_REDIS_URL } from '../helpers/harness.ts';
 import { seedApprovedLead, seedApprovedRun, seededEmail, seededLead, seedRun } from '../helpers/seed-approved.ts';
 import { spawnCaio, waitFor, writeTempConfig, type WorkerProcess } from '../helpers/worker-process.ts';
+import { bullPrefix } from '../../src/core/queue.ts';
 
 let h: LiveHarness | undefined;
 const children: WorkerProcess[] = [];

@@ -2,7 +2,7 @@ import type { Job } from 'bullmq';
 import { defineScript } from '../../core/lua.ts';
 import { stopEverything } from '../../jobs/control.ts';
 import { isKnownEvent, type InstantlyEvent, type InstantlyEventType } from '../instantly-schema.ts';
-import { KPI_FIELD } from '../kpis.ts';
+import { KPI_FIELD } from '../../core/kpis.ts';
 import { jobLogger, type WorkerDeps } from './deps.ts';
 
 const RETENTION_S = 400 * 24 * 3600;

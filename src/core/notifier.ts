@@ -1,6 +1,6 @@
-import type { Approval } from '../core/approvals.ts';
-import type { Logger } from '../core/logger.ts';
-import type { Lead } from '../core/types.ts';
+import type { Approval } from './approvals.ts';
+import type { Logger } from './logger.ts';
+import type { Lead } from './types.ts';
 
 export type AlertLevel = 'INFO' | 'WARNING' | 'CRITICAL';
 

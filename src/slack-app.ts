@@ -1,17 +1,17 @@
 import { App, ExpressReceiver } from '@slack/bolt';
 import type { Express } from 'express';
-import type { AppContext } from '../context.ts';
-import { ConfigError } from '../core/config.ts';
-import { register as registerCommands } from '../commands/index.ts';
-import { register as registerInteractive } from '../interactive/index.ts';
-import { createApprovers } from './approvers.ts';
-import { homeView } from './blocks-control.ts';
-import type { SlackDeps } from './deps.ts';
-import { boltLogger } from './logger-adapter.ts';
-import { slackRequestGuard } from './request-guard.ts';
-import { createResponder } from './responder.ts';
-import { slackKeys } from './slack-keys.ts';
-import { createSnapshotCache, loadSnapshot } from './snapshot.ts';
+import type { AppContext } from './context.ts';
+import { ConfigError } from './core/config.ts';
+import { register as registerCommands } from './commands/index.ts';
+import { register as registerInteractive } from './interactive/index.ts';
+import { createApprovers } from './bot/approvers.ts';
+import { homeView } from './bot/blocks-control.ts';
+import type { SlackDeps } from './bot/deps.ts';
+import { boltLogger } from './bot/logger-adapter.ts';
+import { slackRequestGuard } from './bot/request-guard.ts';
+import { createResponder } from './bot/responder.ts';
+import { slackKeys } from './bot/slack-keys.ts';
+import { createSnapshotCache, loadSnapshot } from './bot/snapshot.ts';
 
 export const SLACK_EVENTS_PATH = '/slack/events';
 
