@@ -2,6 +2,7 @@ import type { AppContext } from './context.ts';
 import type { Keys } from './core/keys.ts';
 import { STAGES } from './core/types.ts';
 import type { BreakerState } from './core/notifier.ts';
+import { withTimeout } from './core/timeout.ts';
 
 /** Providers whose circuit breakers /healthz and /metrics report. */
 export const BREAKER_PROVIDERS = ['apollo', 'clay', 'bettercontact', 'instantly', 'ghl', 'heyreach'] as const;
@@ -36,16 +37,11 @@ export async function checkHealth(ctx: HealthDeps): Promise<Health> {
   const down: Health = { ok: false, redis: 'down', emergency: { stopped: false, source: null, by: null, reason: null }, queues: {}, sends_today: null, breakers: {} };
   // The shared client queues commands while disconnected (maxRetriesPerRequest null), so every
   // Redis call here is raced against a timeout: /healthz answers 503, it never hangs.
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = (ms: number) => new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error('redis timeout')), ms)));
   try {
-    await Promise.race([ctx.redis.ping(), timeout(PING_TIMEOUT_MS)]);
-    clearTimeout(timer);
-    return await Promise.race([report(ctx), timeout(PING_TIMEOUT_MS * 2)]);
+    await withTimeout(ctx.redis.ping(), PING_TIMEOUT_MS, 'redis timeout');
+    return await withTimeout(report(ctx), PING_TIMEOUT_MS * 2, 'redis timeout');
   } catch {
     return down;
-  } finally {
-    clearTimeout(timer);
   }
 }
 

@@ -49,7 +49,7 @@ export function createSlackApp(ctx: AppContext, options: { http: Express }): Sla
     if (!env.SLACK_SIGNING_SECRET) throw new ConfigError('SLACK_SIGNING_SECRET is required for Slack over HTTP (or set SLACK_APP_TOKEN for Socket Mode)');
     options.http.post(
       SLACK_EVENTS_PATH,
-      slackRequestGuard({ signingSecret: env.SLACK_SIGNING_SECRET, logger: log, metrics: ctx.metrics, redis: ctx.redis, keys: slackKeys(ctx.keys) }),
+      slackRequestGuard({ signingSecret: env.SLACK_SIGNING_SECRET, maxBodyBytes: ctx.config.slack.max_body_bytes, logger: log, metrics: ctx.metrics, redis: ctx.redis, keys: slackKeys(ctx.keys) }),
     );
     const receiver = new ExpressReceiver({
       signingSecret: env.SLACK_SIGNING_SECRET,

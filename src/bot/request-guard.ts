@@ -6,15 +6,19 @@ import type { Logger } from '../core/logger.ts';
 import type { Metrics } from '../core/metrics.ts';
 import { checkEnvelope } from './payload-schema.ts';
 import type { SlackKeys } from './slack-keys.ts';
+import { TimeoutError, withTimeout } from '../core/timeout.ts';
 
-const BODY_LIMIT = 1024 * 1024;
 /** Slack's window: a request timestamp more than this far from our clock, either way, is refused. */
 export const TIMESTAMP_WINDOW_S = 5 * 60;
 /** How long the ack waits for the replay marker before going on without it. */
 const REPLAY_TIMEOUT_MS = 1_000;
 
+/** Used when the caller passes no limit (tests); the app passes `slack.max_body_bytes`. */
+const DEFAULT_BODY_LIMIT = 1024 * 1024;
+
 export interface GuardDeps {
   signingSecret: string;
+  maxBodyBytes?: number;
   logger: Logger;
   metrics: Metrics;
   /** Holds the replay markers, shared by every web replica. */
@@ -31,16 +35,11 @@ export interface GuardDeps {
 async function markFresh(deps: GuardDeps, timestamp: number, signature: string): Promise<boolean | null> {
   const key = deps.keys.replay(hash('sha256', `${timestamp}:${signature}`, 'hex'));
   const ttl = Math.min(2 * TIMESTAMP_WINDOW_S, Math.max(1, timestamp + TIMESTAMP_WINDOW_S - Math.floor(Date.now() / 1000))) + 1;
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<null>((resolve) => {
-    timer = setTimeout(() => resolve(null), deps.replayTimeoutMs ?? REPLAY_TIMEOUT_MS);
+  const set = deps.redis.set(key, '1', 'EX', ttl, 'NX').then((answer) => answer === 'OK');
+  return withTimeout(set, deps.replayTimeoutMs ?? REPLAY_TIMEOUT_MS).catch((err: unknown) => {
+    if (err instanceof TimeoutError) return null;
+    throw err;
   });
-  try {
-    const set = deps.redis.set(key, '1', 'EX', ttl, 'NX').then((answer) => answer === 'OK');
-    return await Promise.race([set, timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
 }
 
 class BodyError extends Error {
@@ -82,7 +81,7 @@ export function slackRequestGuard(deps: GuardDeps): RequestHandler {
     const started = process.hrtime.bigint();
     let raw: Buffer;
     try {
-      raw = await readBody(req, BODY_LIMIT);
+      raw = await readBody(req, deps.maxBodyBytes ?? DEFAULT_BODY_LIMIT);
     } catch (err) {
       const status = err instanceof BodyError ? err.status : 400;
       res.status(status).json({ error: status === 413 ? 'body too large' : 'could not read body' });

@@ -10,8 +10,6 @@ export type CaioCommand =
   | { kind: 'help' }
   | { kind: 'invalid'; problem: string };
 
-export const SUBCOMMANDS = ['run', 'stop', 'resume', 'status', 'config', 'help'] as const;
-
 const leadsSchema = z.coerce
   .number({ error: '--leads needs a number' })
   .refine((n) => Number.isFinite(n), '--leads needs a number');

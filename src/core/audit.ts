@@ -18,6 +18,9 @@ export interface Audit {
 /** Keeps roughly this many entries; older ones are trimmed by Redis. */
 const MAX_ENTRIES = 1_000_000;
 
+/** Entries read per round trip when only the newest few are wanted. */
+const AUDIT_PAGE = 500;
+
 export function createAudit(redis: Redis, streamKey: string): Audit {
   return {
     async append(entry) {
@@ -28,10 +31,22 @@ export function createAudit(redis: Redis, streamKey: string): Audit {
       return id ?? '';
     },
     async list(options = {}) {
-      const rows = await redis.xrange(streamKey, '-', '+');
-      const entries = rows.map(([id, flat]) => toEntry(id, flat));
-      const filtered = options.action ? entries.filter((e) => e.action === options.action) : entries;
-      return options.count ? filtered.slice(-options.count) : filtered;
+      const keep = (e: AuditEntry) => !options.action || e.action === options.action;
+      if (!options.count) return (await redis.xrange(streamKey, '-', '+')).map(([id, flat]) => toEntry(id, flat)).filter(keep);
+      // The newest `count` entries, read backwards a page at a time instead of the whole stream.
+      const found: AuditEntry[] = [];
+      let end = '+';
+      while (found.length < options.count) {
+        const page = await redis.xrevrange(streamKey, end, '-', 'COUNT', AUDIT_PAGE);
+        for (const [id, flat] of page) {
+          const entry = toEntry(id, flat);
+          if (keep(entry)) found.push(entry);
+          if (found.length === options.count) break;
+        }
+        if (page.length < AUDIT_PAGE) break;
+        end = `(${page[page.length - 1]![0]}`;
+      }
+      return found.reverse();
     },
   };
 }

@@ -65,6 +65,8 @@ export const icpSchema = z.strictObject({
 const pipelineSchema = z.strictObject({
   default_leads: z.number().int().min(1).max(10_000).prefault(25),
   concurrency: z.number().int().min(1).max(500).prefault(20),
+  /** Scrapes in flight per worker: each walks Apollo's pages and holds the run's lead list. */
+  scrape_concurrency: z.number().int().min(1).max(50).prefault(2),
   attempts: z.number().int().min(1).max(50).prefault(5),
   backoff_ms: z.number().int().min(10).prefault(2_000),
   clay_timeout_ms: z.number().int().min(100).prefault(5 * 60_000),
@@ -90,6 +92,8 @@ const cadenceSchema = z.strictObject({
   enabled: z.boolean().prefault(true),
   /** Length of a cadence "day"; only tests and demos shorten it. */
   day_ms: z.number().int().min(1).prefault(86_400_000),
+  /** Cadence steps in flight per worker (LinkedIn adds and call notices). */
+  concurrency: z.number().int().min(1).max(100).prefault(5),
 });
 
 const sandboxSchema = z.strictObject({
@@ -205,6 +209,8 @@ const slackSchema = z.strictObject({
   alert_dedupe_s: z.number().int().min(1).prefault(600),
   /** How long a slash command's trigger_id is remembered, so a retried /caio run starts nothing. */
   trigger_dedupe_s: z.number().int().min(60).prefault(3_600),
+  /** Largest Slack request body read before the signature check (Slack's own payloads are far smaller). */
+  max_body_bytes: z.number().int().min(1024).max(10 * 1024 * 1024).prefault(1024 * 1024),
 });
 
 /** Inbound webhooks (issue 5): body limit, idempotency window, KPIs, bounce auto-pause, visitor intent. */

@@ -2,7 +2,7 @@ import { Agent, type Dispatcher } from 'undici';
 import type { Logger } from './logger.ts';
 
 /** Error codes of every provider call; callers branch on `code`, never on messages. */
-export type HttpErrorCode = 'HTTP_NO_RESPONSE' | 'HTTP_STATUS' | 'PROVIDER_DEFERRED' | 'BREAKER_OPEN' | 'RATE_LIMITED' | 'EMERGENCY_STOPPED';
+export type HttpErrorCode = 'HTTP_NO_RESPONSE' | 'HTTP_STATUS' | 'BREAKER_OPEN' | 'RATE_LIMITED' | 'EMERGENCY_STOPPED';
 
 /** Base of every provider call error. */
 export class ProviderCallError extends Error {

@@ -43,9 +43,6 @@ export async function readKpis(redis: Redis, keys: WebhookKeys, scope: { day: st
   return toKpis(await redis.hgetall('day' in scope ? keys.kpiDay(scope.day) : keys.kpiCampaign(scope.campaign)));
 }
 
-export async function listKpiCampaigns(redis: Redis, keys: WebhookKeys): Promise<string[]> {
-  return (await redis.smembers(keys.kpiCampaigns)).sort();
-}
 
 /** A lead's Instantly events, oldest first. */
 export async function readTimeline(redis: Redis, keys: WebhookKeys, email: string): Promise<{ type: string; at: string; campaign_id: string | null; step: number | null; email_id: string | null }[]> {

@@ -5,6 +5,7 @@ import type { Emergency } from './emergency.ts';
 import type { Keys } from './keys.ts';
 import { defineScript } from './lua.ts';
 import { daysBetween, inSendWindow, localDay, nextLocalMidnight, nextWindowOpening, warmupCap } from './send-time.ts';
+import { normaliseEmail } from './email.ts';
 
 /** What the gate allows for one email (DESIGN §6), checked immediately before the side effect. */
 export type GateDecision =
@@ -84,9 +85,6 @@ export interface SafetyGateDeps {
   now?: () => Date;
 }
 
-export function normaliseEmail(email: string): string {
-  return email.trim().toLowerCase();
-}
 
 export function createSafetyGate(deps: SafetyGateDeps): SafetyGate {
   const { redis, keys, emergency, audit } = deps;

@@ -114,6 +114,8 @@ export interface Store {
   createRun(run: { id: string; source: Source; limit: number; started_by: string; slack_channel?: string | undefined; providers?: ProviderMode | undefined }): Promise<boolean>;
   getRun(runId: string): Promise<Run | null>;
   listRuns(count: number): Promise<Run[]>;
+  /** Every run with one of these statuses, newest first, read in pages (a stop reaches all of them). */
+  runsWithStatus(statuses: RunStatus[]): Promise<Run[]>;
   setRunFields(runId: string, fields: Record<string, string | number>): Promise<void>;
   setRunStatus(runId: string, status: RunStatus, error?: string): Promise<void>;
   refreshRunStatus(runId: string): Promise<RunStatus | null>;
@@ -138,6 +140,9 @@ export interface Store {
   /** Runs created since `sinceMs` that have not finished (running or awaiting approval). */
   openRuns(sinceMs: number): Promise<Array<{ id: string; providers: ProviderMode | null }>>;
 }
+
+/** Runs read per round of runsWithStatus (status only; whole runs for the matches). */
+const RUN_PAGE = 500;
 
 export function createStore(redis: Redis, keys: Keys): Store {
   const stageInScript = defineScript(redis, STAGE_IN);
@@ -184,6 +189,16 @@ export function createStore(redis: Redis, keys: Keys): Store {
       const ids = await redis.zrevrange(keys.runs, 0, count - 1);
       const runs = await Promise.all(ids.map((id) => store.getRun(id)));
       return runs.filter((r): r is Run => r !== null);
+    },
+    async runsWithStatus(statuses) {
+      const found: Run[] = [];
+      for (let start = 0; ; start += RUN_PAGE) {
+        const ids = await redis.zrevrange(keys.runs, start, start + RUN_PAGE - 1);
+        const statusOf = await Promise.all(ids.map((id) => redis.hget(keys.run(id), 'status')));
+        const wanted = ids.filter((_, i) => statuses.includes(statusOf[i] as RunStatus));
+        found.push(...(await Promise.all(wanted.map((id) => store.getRun(id)))).filter((r): r is Run => r !== null));
+        if (ids.length < RUN_PAGE) return found;
+      }
     },
     async setRunFields(runId, fields) {
       await redis.hset(keys.run(runId), fields);
@@ -275,7 +290,6 @@ export function createStore(redis: Redis, keys: Keys): Store {
 /** How far along the pipeline a lead state is. */
 const STATE_RANK: Record<LeadState, number> = {
   scraped: 0,
-  enriching: 1,
   enriched: 2,
   unenriched: 2,
   segmented: 3,

@@ -96,7 +96,6 @@ export interface Lead extends Person {
 
 export type LeadState =
   | 'scraped'
-  | 'enriching'
   | 'enriched'
   | 'unenriched'
   | 'segmented'

@@ -13,7 +13,13 @@ if redis.call('EXISTS', KEYS[1]) == 0 then return 'unknown_lead' end
 if not redis.call('SET', KEYS[2], ARGV[1], 'NX', 'EX', 604800) then return 'duplicate' end
 if redis.call('EXISTS', KEYS[3]) == 1 then return 'applied' end
 redis.call('RPUSH', KEYS[4], ARGV[2])
+redis.call('LTRIM', KEYS[4], -tonumber(ARGV[3]), -1)
+redis.call('EXPIRE', KEYS[4], tonumber(ARGV[4]))
 return 'late'`;
+
+/** Late callbacks are kept for operators to look at, bounded in count and time. */
+const LATE_KEEP = 1_000;
+const LATE_TTL_S = 7 * 24 * 3600;
 
 /**
  * The function the /webhooks/clay route (and the sandbox Clay) calls with a pipeline callback:
@@ -26,7 +32,7 @@ export function createClayResume(deps: { redis: Redis; keys: Keys; queues: Queue
     const { keys } = deps;
     const result = (await record(
       [keys.lead(ref), keys.clayResult(ref), keys.clayWait(ref), keys.clayLate],
-      [JSON.stringify(payload), ref],
+      [JSON.stringify(payload), ref, LATE_KEEP, LATE_TTL_S],
     )) as ClayResumeResult;
     if (result === 'applied') {
       await wakeEnrichJob(deps.queues, ref);

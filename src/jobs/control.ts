@@ -6,8 +6,6 @@ import type { Queues } from './queues.ts';
 
 type ControlDeps = { emergency: Emergency; queues: Queues; store: Store; audit: Audit; notifier: Notifier };
 
-const ACTIVE_RUN_WINDOW = 200;
-
 /**
  * EMERGENCY STOP: sets the cluster-wide flag (every gate and provider call reads it), pauses
  * every queue (no worker anywhere takes a new job) and marks active runs stopped.
@@ -15,12 +13,11 @@ const ACTIVE_RUN_WINDOW = 200;
 export async function stopEverything(deps: ControlDeps, by: string, reason: string): Promise<{ changed: boolean }> {
   const changed = await deps.emergency.stop(by, reason);
   await Promise.all(deps.queues.all().map((q) => q.pause()));
-  const runs = await deps.store.listRuns(ACTIVE_RUN_WINDOW);
+  // Every run, however old: a stop must not leave an old run marked running.
+  const runs = await deps.store.runsWithStatus(['running', 'awaiting_approval']);
   for (const run of runs) {
-    if (run.status === 'running' || run.status === 'awaiting_approval') {
-      await deps.store.setRunStatus(run.id, 'stopped');
-      await deps.notifier.runUpdated(run.id);
-    }
+    await deps.store.setRunStatus(run.id, 'stopped');
+    await deps.notifier.runUpdated(run.id);
   }
   if (changed) {
     await deps.audit.append({ actor: by, action: 'stop', subject: 'pipeline', details: { reason } });
@@ -32,13 +29,11 @@ export async function stopEverything(deps: ControlDeps, by: string, reason: stri
 /** Resume: clears the flag, resumes the queues and puts stopped runs back to work. */
 export async function resumeEverything(deps: ControlDeps, by: string): Promise<{ changed: boolean }> {
   const changed = await deps.emergency.clear();
-  const runs = await deps.store.listRuns(ACTIVE_RUN_WINDOW);
+  const runs = await deps.store.runsWithStatus(['stopped']);
   for (const run of runs) {
-    if (run.status === 'stopped') {
-      await deps.store.setRunStatus(run.id, 'running');
-      await deps.store.refreshRunStatus(run.id);
-      await deps.notifier.runUpdated(run.id);
-    }
+    await deps.store.setRunStatus(run.id, 'running');
+    await deps.store.refreshRunStatus(run.id);
+    await deps.notifier.runUpdated(run.id);
   }
   await Promise.all(deps.queues.all().map((q) => q.resume()));
   if (changed) {

@@ -73,7 +73,7 @@ export function startPipelineWorkers(deps: PipelineDeps, options: { concurrency?
     const worker = new Worker(stage, processors[stage], {
       connection: deps.redis,
       prefix: bullPrefix(deps.keys.prefix),
-      concurrency: stage === 'scrape' ? 2 : concurrency,
+      concurrency: stage === 'scrape' ? deps.config.pipeline.scrape_concurrency : concurrency,
       ...stalled,
       // The send rate is cluster-wide: a resume after a stop never releases a burst.
       ...(stage === 'send' ? { limiter: sendLimiter(deps.config.safety.send_rate_per_minute) } : {}),
@@ -89,7 +89,7 @@ export function startPipelineWorkers(deps: PipelineDeps, options: { concurrency?
   const cadence = new Worker(CADENCE_QUEUE, createCadenceProcessor(deps) as Processor, {
     connection: deps.redis,
     prefix: bullPrefix(deps.keys.prefix),
-    concurrency: 5,
+    concurrency: deps.config.cadence.concurrency,
     ...stalled,
   });
   cadence.on('error', (err) => deps.logger.error({ err, queue: CADENCE_QUEUE }, 'worker error'));

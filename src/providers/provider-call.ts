@@ -11,11 +11,11 @@ import { createRateLimiter } from '../core/rate-limiter.ts';
 import type { ClayResultSink as ClayResume } from '../core/ports.ts';
 import type { Notifier } from '../core/notifier.ts';
 import type { Credits } from './credits.ts';
+import { STOPPED_RECHECK_MS } from '../core/queue.ts';
 
 export type ProviderName = 'apollo' | 'clay' | 'bettercontact' | 'instantly' | 'ghl' | 'heyreach';
 export const PROVIDER_NAMES: readonly ProviderName[] = ['apollo', 'clay', 'bettercontact', 'instantly', 'ghl', 'heyreach'];
 
-const EMERGENCY_RECHECK_MS = 5_000;
 
 /** What every live provider is built from (passed in by createLiveProviders). */
 export interface ProviderDeps {
@@ -51,7 +51,7 @@ export function createProviderChannel(deps: ProviderDeps, provider: ProviderName
   const breaker = createCircuitBreaker(deps, provider, settings.breaker, Math.max(settings.timeout_ms * 2, 1_000));
   const limiter = createRateLimiter(deps, provider, settings.limits[provider], settings.max_limit_wait_ms);
   const stoppedError = (route: string) =>
-    new ProviderDeferredError('EMERGENCY_STOPPED', provider, route, Date.now() + EMERGENCY_RECHECK_MS, `${provider} ${route}: emergency stop is on`);
+    new ProviderDeferredError('EMERGENCY_STOPPED', provider, route, Date.now() + STOPPED_RECHECK_MS, `${provider} ${route}: emergency stop is on`);
   const emergency = deps.emergency;
   // Not the 250 ms cache: one small Redis read per attempt (and per poll of a sleeping retry), so a
   // stop lands on the next attempt wherever it was set (issue 8: retries went out 9 s after a stop).

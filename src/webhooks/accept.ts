@@ -3,6 +3,7 @@ import type { Redis } from 'ioredis';
 import { defineScript } from '../core/lua.ts';
 import type { WebhookKeys } from '../core/webhook-keys.ts';
 import type { WebhookJob, WebhookQueue } from './queue.ts';
+import { withTimeout } from '../core/timeout.ts';
 
 export type AcceptResult = 'accepted' | 'duplicate';
 
@@ -32,13 +33,6 @@ export function jobIdFor(route: string, eventId: string, hashed?: string): strin
   return `${route}-${SAFE_ID.test(eventId) ? eventId : (hashed ?? sha256(eventId).slice(0, 40))}`;
 }
 
-export function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`no answer from Redis within ${ms} ms`)), ms);
-  });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
-}
 
 // Writes one idempotency marker per key (SET NX EX) and says which were new: 1 new, 0 seen before.
 const MARK = `

@@ -53,4 +53,3 @@ export function pickEnrichment(body: ClayCallbackBody): ClayEnrichment {
 }
 
 export const PIPELINE_SOURCE = 'caio_pipeline';
-export const VISITOR_SOURCE = 'caio_visitor';

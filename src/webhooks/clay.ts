@@ -1,7 +1,8 @@
 import type { Request, Response } from 'express';
 import { bodyHash, keyExists } from './accept.ts';
 import { clayCallbackSchema, pickEnrichment, PIPELINE_SOURCE, type ClayCallbackBody } from './clay-schema.ts';
-import { normaliseEmail, normaliseLinkedIn } from './rb2b-schema.ts';
+import { parseEmail } from '../core/email.ts';
+import { normaliseLinkedIn } from './rb2b-schema.ts';
 import { locals } from './request-context.ts';
 import type { RouteDeps } from './route-deps.ts';
 import { parseBody, rejectField } from './validate.ts';
@@ -28,7 +29,7 @@ export function createClayHandler(deps: RouteDeps, mode: Mode) {
         res.status(404).json({ error: `unknown visitor_id ${visitorId}` });
         return;
       }
-    } else if (!normaliseEmail(body.email) && !normaliseLinkedIn(body.linkedin_url)) {
+    } else if (!parseEmail(body.email) && !normaliseLinkedIn(body.linkedin_url)) {
       rejectField(res, 'visitor_id', 'a visitor row needs visitor_id, or an email or linkedin_url to identify the visitor');
       return;
     }

@@ -3,6 +3,7 @@ import type { AppContext } from '../context.ts';
 import { STAGES } from '../core/types.ts';
 import { BREAKER_GAUGE, readBreakerStates } from '../health.ts';
 import { WEBHOOK_QUEUE } from './queue.ts';
+import { withTimeout } from '../core/timeout.ts';
 
 const STATES = ['waiting', 'active', 'delayed', 'failed', 'completed', 'prioritized'] as const;
 const SAMPLE_TIMEOUT_MS = 1_000;
@@ -27,10 +28,7 @@ export function createMetricsHandler(ctx: Pick<AppContext, 'metrics' | 'queues' 
     for (const [provider, state] of Object.entries(breakers)) ctx.metrics.breakerState.set({ provider }, BREAKER_GAUGE[state]);
   }
   return async (_req: Request, res: Response): Promise<void> => {
-    let timer: NodeJS.Timeout | undefined;
-    await Promise.race([sample(), new Promise((_, reject) => (timer = setTimeout(() => reject(new Error('sample timeout')), SAMPLE_TIMEOUT_MS)))])
-      .catch((err: unknown) => ctx.logger.warn({ err }, 'metrics: queue sampling failed'))
-      .finally(() => clearTimeout(timer));
+    await withTimeout(sample(), SAMPLE_TIMEOUT_MS, 'sample timeout').catch((err: unknown) => ctx.logger.warn({ err }, 'metrics: queue sampling failed'));
     res.type(ctx.metrics.registry.contentType).send(await ctx.metrics.registry.metrics());
   };
 }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { parseEmail } from '../core/email.ts';
 
 const text = z.string().max(2_000).nullish();
 
@@ -42,13 +43,6 @@ export interface Rb2bVisit {
   page: string;
   referrer: string | null;
   tags: string[];
-}
-
-const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
-
-export function normaliseEmail(value: string | null | undefined): string | null {
-  const v = value?.trim().toLowerCase();
-  return v && EMAIL.test(v) ? v : null;
 }
 
 /** LinkedIn profile URLs arrive with and without scheme, www, trailing slash and query. */
@@ -96,7 +90,7 @@ export function toVisit(body: Rb2bBody, receivedAt: Date): Rb2bVisit {
   const tags = body.Tags === null || body.Tags === undefined ? [] : Array.isArray(body.Tags) ? body.Tags : body.Tags.split(',');
   return {
     linkedin_url: body['LinkedIn URL'].trim(),
-    email: normaliseEmail(body['Business Email']),
+    email: parseEmail(body['Business Email']),
     first_name: clean(body['First Name']),
     last_name: clean(body['Last Name']),
     title: clean(body.Title),

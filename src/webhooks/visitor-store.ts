@@ -3,7 +3,8 @@ import type { Person } from '../core/types.ts';
 import { sha256 } from './accept.ts';
 import type { ClayEnrichment } from './clay-schema.ts';
 import type { WebhookKeys } from '../core/webhook-keys.ts';
-import { normaliseEmail, normaliseLinkedIn, parseCount, type Rb2bVisit } from './rb2b-schema.ts';
+import { parseEmail } from '../core/email.ts';
+import { normaliseLinkedIn, parseCount, type Rb2bVisit } from './rb2b-schema.ts';
 
 /** A website visitor as stored (one Redis hash), identified across visits by email or LinkedIn URL. */
 export interface Visitor {
@@ -52,7 +53,7 @@ export function createVisitorStore(redis: Redis, keys: WebhookKeys) {
   const store = {
     /** Finds the visitor by email, then LinkedIn URL; otherwise mints a deterministic id. Links both identities. */
     async resolve(email: string | null | undefined, linkedinUrl: string | null | undefined): Promise<string> {
-      const e = normaliseEmail(email);
+      const e = parseEmail(email);
       const li = normaliseLinkedIn(linkedinUrl);
       if (!e && !li) throw new Error('a visitor needs an email or a LinkedIn URL');
       const [byEmail, byLinkedIn] = await Promise.all([e ? redis.get(keys.visitorByEmail(e)) : null, li ? redis.get(keys.visitorByLinkedIn(li)) : null]);
@@ -63,9 +64,6 @@ export function createVisitorStore(redis: Redis, keys: WebhookKeys) {
       if (li) multi.set(keys.visitorByLinkedIn(li), id, 'EX', TTL_S, 'NX');
       await multi.exec();
       return id;
-    },
-    async exists(id: string): Promise<boolean> {
-      return (await redis.exists(keys.visitor(id))) === 1;
     },
     /** Records one visit: identity and firmographics, the page, the day. */
     async recordVisit(id: string, visit: Rb2bVisit): Promise<void> {
@@ -92,7 +90,7 @@ export function createVisitorStore(redis: Redis, keys: WebhookKeys) {
     },
     async applyEnrichment(id: string, row: ClayEnrichment): Promise<void> {
       await patch(id, {
-        email: normaliseEmail(row.email),
+        email: parseEmail(row.email),
         email_status: row.email_status,
         linkedin_url: row.linkedin_url,
         first_name: row.first_name,

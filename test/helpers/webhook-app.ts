@@ -189,7 +189,7 @@ export function pipelineLead(ref: string): Lead {
     industry: 'software',
     employee_count: 200,
     signals: [],
-    state: 'enriching',
+    state: 'scraped',
     updated_at: new Date().toISOString(),
   };
 }

@@ -1,7 +1,7 @@
 import type { Job } from 'bullmq';
-import { DelayedError } from 'bullmq';
 import type { AppContext } from '../../context.ts';
 import type { Logger } from '../../core/logger.ts';
+import { park, STOPPED_RECHECK_MS } from '../../core/queue.ts';
 import type { WebhookKeys } from '../../core/webhook-keys.ts';
 import type { VisitorStore } from '../visitor-store.ts';
 
@@ -12,16 +12,12 @@ export interface WorkerDeps {
   visitors: VisitorStore;
 }
 
-/** How long a job that needs an outbound call waits while the emergency stop is on. */
-export const STOPPED_RECHECK_MS = 5_000;
-
 /** Parks the job while the emergency stop is on (no outbound call), without using an attempt. */
 export async function parkWhileStopped(deps: WorkerDeps, job: Job, token: string | undefined, log: Logger): Promise<void> {
   const stop = await deps.ctx.emergency.state();
   if (!stop.stopped) return;
   log.info({ job: job.id }, 'emergency stop: webhook job parked');
-  await job.moveToDelayed(Date.now() + STOPPED_RECHECK_MS, token);
-  throw new DelayedError();
+  await park(job, token, Date.now() + STOPPED_RECHECK_MS);
 }
 
 export function jobLogger(deps: WorkerDeps, job: Job<{ reqId: string }>): Logger {
