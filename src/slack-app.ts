@@ -10,7 +10,6 @@ import type { SlackDeps } from './bot/deps.ts';
 import { boltLogger } from './bot/logger-adapter.ts';
 import { slackRequestGuard } from './bot/request-guard.ts';
 import { createResponder } from './bot/responder.ts';
-import { slackKeys } from './bot/slack-keys.ts';
 import { createSnapshotCache, loadSnapshot } from './bot/snapshot.ts';
 
 export const SLACK_EVENTS_PATH = '/slack/events';
@@ -49,7 +48,7 @@ export function createSlackApp(ctx: AppContext, options: { http: Express }): Sla
     if (!env.SLACK_SIGNING_SECRET) throw new ConfigError('SLACK_SIGNING_SECRET is required for Slack over HTTP (or set SLACK_APP_TOKEN for Socket Mode)');
     options.http.post(
       SLACK_EVENTS_PATH,
-      slackRequestGuard({ signingSecret: env.SLACK_SIGNING_SECRET, maxBodyBytes: ctx.config.slack.max_body_bytes, logger: log, metrics: ctx.metrics, redis: ctx.redis, keys: slackKeys(ctx.keys) }),
+      slackRequestGuard({ signingSecret: env.SLACK_SIGNING_SECRET, maxBodyBytes: ctx.config.slack.max_body_bytes, logger: log, metrics: ctx.metrics, redis: ctx.redis, keys: ctx.keys.slack }),
     );
     const receiver = new ExpressReceiver({
       signingSecret: env.SLACK_SIGNING_SECRET,

@@ -2,7 +2,7 @@ import type { Redis } from 'ioredis';
 import type { Logger } from '../core/logger.ts';
 import type { BreakerTransition } from '../core/notifier.ts';
 import { esc, when } from './format.ts';
-import type { SlackKeys } from './slack-keys.ts';
+import type { SlackKeys } from '../core/keys.ts';
 
 /** The two Web API calls the breaker thread needs (a WebClient fits; so does a test double of Slack). */
 export interface ThreadPoster {

@@ -7,7 +7,6 @@ import { esc } from './format.ts';
 import { createLocks } from './lock.ts';
 import { OUTBOX_QUEUE, type OutboxJob } from './outbox.ts';
 import { createOutboxClient, permanentSlackError, rateLimitedFor, type WebClient } from './slack-client.ts';
-import { slackKeys } from './slack-keys.ts';
 import { bullPrefix, park, stalledJobOptions } from '../core/queue.ts';
 
 type OutboxDeps = Pick<AppContext, 'config' | 'logger' | 'redis' | 'keys' | 'store' | 'approvals' | 'emergency'>;
@@ -25,7 +24,7 @@ export function alertText(job: Extract<OutboxJob, { kind: 'alert' }>): string {
 /** Posts what the outbox holds. Every handler re-reads state, so a late or retried job shows the latest. */
 export function createOutboxProcessor(deps: OutboxDeps, client: WebClient) {
   const { config, logger, redis, store, approvals, emergency } = deps;
-  const keys = slackKeys(deps.keys);
+  const keys = deps.keys.slack;
   const locks = createLocks(redis);
   const poster: ThreadPoster = {
     async post(args) {

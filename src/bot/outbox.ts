@@ -3,8 +3,7 @@ import { Queue, type JobsOptions } from 'bullmq';
 import type { NotifierBase } from '../context.ts';
 import type { SlackConfig } from '../core/config.ts';
 import type { AlertLevel, BreakerTransition, Notifier } from '../core/notifier.ts';
-import { safeId, slackKeys } from './slack-keys.ts';
-import { bullPrefix } from '../core/queue.ts';
+import { bullPrefix, safeId } from '../core/queue.ts';
 
 export const OUTBOX_QUEUE = 'slack-outbox';
 
@@ -42,7 +41,7 @@ const hash = (text: string) => createHash('sha256').update(text).digest('hex').s
 export function createSlackNotifier(base: NotifierBase): Notifier & { queue: Queue<OutboxJob> } {
   const { logger, redis, config } = base;
   const queue = createOutboxQueue(base);
-  const keys = slackKeys(base.keys);
+  const keys = base.keys.slack;
   const interval = config.slack.run_update_interval_ms;
   // Which run-update window this process already queued: saves a Redis call per pipeline event.
   const queuedWindow = new Map<string, number>();

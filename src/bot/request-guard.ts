@@ -5,7 +5,7 @@ import type { Redis } from 'ioredis';
 import type { Logger } from '../core/logger.ts';
 import type { Metrics } from '../core/metrics.ts';
 import { checkEnvelope } from './payload-schema.ts';
-import type { SlackKeys } from './slack-keys.ts';
+import type { SlackKeys } from '../core/keys.ts';
 import { TimeoutError, withTimeout } from '../core/timeout.ts';
 
 /** Slack's window: a request timestamp more than this far from our clock, either way, is refused. */

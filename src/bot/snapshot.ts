@@ -1,6 +1,5 @@
 import type { AppContext } from '../context.ts';
 import { checkHealth } from '../health.ts';
-import { createWebhookKeys } from '../core/webhook-keys.ts';
 import { readKpis } from '../core/kpis.ts';
 import type { Snapshot } from './blocks-control.ts';
 
@@ -11,7 +10,7 @@ export async function loadSnapshot(ctx: AppContext): Promise<Snapshot> {
     checkHealth(ctx),
     ctx.emergency.state(),
     ctx.store.listRuns(5),
-    readKpis(ctx.redis, createWebhookKeys(ctx.keys.prefix), { day }),
+    readKpis(ctx.redis, ctx.keys.webhooks, { day }),
     ctx.policy.read(),
   ]);
   return { at: new Date().toISOString(), health, stop, runs, policy, kpis: { day, ...kpis } };

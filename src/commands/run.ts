@@ -1,5 +1,4 @@
 import { esc } from '../bot/format.ts';
-import { slackKeys } from '../bot/slack-keys.ts';
 import { parseRunRequest, RunRequestError, startRun } from '../jobs/runs.ts';
 import { helpText } from './help-text.ts';
 import { ackUnlessApprover, type Subcommand } from './types.ts';
@@ -31,7 +30,7 @@ export const run: Subcommand<'run'> = async (args, deps, parsed) => {
     return;
   }
   await ack({ response_type: 'ephemeral', text: `Starting a run of up to ${request.limit} leads from \`${request.source}\`…` });
-  const fresh = await ctx.redis.set(slackKeys(ctx.keys).trigger(command.trigger_id), '1', 'EX', ctx.config.slack.trigger_dedupe_s, 'NX');
+  const fresh = await ctx.redis.set(ctx.keys.slack.trigger(command.trigger_id), '1', 'EX', ctx.config.slack.trigger_dedupe_s, 'NX');
   if (fresh !== 'OK') {
     deps.logger.info({ trigger: command.trigger_id }, 'duplicate /caio run delivery ignored');
     return;

@@ -4,6 +4,8 @@ import type { Stage } from './types.ts';
 /**
  * Every Redis key CAIO uses, under one prefix so tests and tenants never collide. BullMQ's own
  * keys live under the same prefix (its `prefix` option), so one SCAN cleans everything up.
+ * Built once by the composition root (src/context.ts); everything else takes it from there.
+ * The strings are the schema of a live Redis: renaming one orphans the data under it.
  */
 export function createKeys(prefix: string) {
   const k = (...parts: string[]) => [prefix, ...parts].join(':');
@@ -49,10 +51,58 @@ export function createKeys(prefix: string) {
     sandboxGhl: k('sandbox', 'ghl'),
     sandboxHeyReach: k('sandbox', 'heyreach'),
     sandboxBetterContact: (id: string) => k('sandbox', 'bettercontact', id),
+    /** The Slack control plane. */
+    slack: slackKeys(prefix),
+    /** The webhook receiver. Identifiers in these keys are hashed or normalised by the callers. */
+    webhooks: webhookKeys(prefix),
+  };
+}
+
+function slackKeys(prefix: string) {
+  const k = (...parts: string[]) => [prefix, 'slack', ...parts].join(':');
+  return {
+    /** A slash command's trigger_id, remembered so a retry starts nothing. */
+    trigger: (triggerId: string) => k('trigger', triggerId),
+    /** The alert thread of one provider's circuit breaker: channel, ts, opened_at. */
+    breakerThread: (provider: string) => k('breaker', provider, 'thread'),
+    /** Transitions waiting to be posted, in the order they happened. */
+    breakerEvents: (provider: string) => k('breaker', provider, 'events'),
+    breakerSeen: k('breaker', 'seen'),
+    /** Short locks so two processes never post the same parent or run message twice. */
+    lock: (name: string) => k('lock', name),
+    /** Set once a message of an outbox job is posted, so a retry does not post it again. */
+    posted: (jobId: string) => k('posted', jobId),
+    /** A signed request already handled (hash of its timestamp and signature): a replay is ignored. */
+    replay: (requestHash: string) => k('replay', requestHash),
+  };
+}
+
+function webhookKeys(prefix: string) {
+  const k = (...parts: string[]) => [prefix, 'wh', ...parts].join(':');
+  return {
+    /** Idempotency marker of one accepted event (route + event id). */
+    seen: (route: string, eventId: string) => k('seen', route, eventId),
+    visitor: (id: string) => k('visitor', id),
+    visitorPages: (id: string) => k('visitor', id, 'pages'),
+    visitorDays: (id: string) => k('visitor', id, 'days'),
+    visitorDay: (id: string, day: string) => k('visitor', id, 'day', day),
+    visitorEntered: (id: string) => k('visitor', id, 'entered'),
+    visitorByEmail: (email: string) => k('visitor', 'by-email', email),
+    visitorByLinkedIn: (url: string) => k('visitor', 'by-linkedin', url),
+    timeline: (email: string) => k('instantly', 'timeline', email),
+    kpiDay: (day: string) => k('kpi', 'day', day),
+    kpiCampaign: (campaignId: string) => k('kpi', 'campaign', campaignId),
+    kpiCampaigns: k('kpi', 'campaigns'),
+    recentSends: k('instantly', 'recent-sends'),
+    bouncedAddresses: k('instantly', 'bounced'),
+    /** Addresses whose cadence was stopped (reply, bounce, unsubscribe), with the reason. */
+    cadenceStopped: k('cadence', 'stopped'),
   };
 }
 
 export type Keys = ReturnType<typeof createKeys>;
+export type SlackKeys = Keys['slack'];
+export type WebhookKeys = Keys['webhooks'];
 
 /** Deletes every key under a prefix (tests clean up after themselves; never FLUSHALL). */
 export async function deleteByPrefix(redis: Redis, prefix: string): Promise<void> {

@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import type { WebhookKeys } from './webhook-keys.ts';
+import type { WebhookKeys } from './keys.ts';
 
 /** Counters per day or campaign; each event counted once (the route dedupes, the script too). */
 export interface Kpis {

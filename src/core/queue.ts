@@ -12,6 +12,11 @@ export function bullPrefix(prefix: string): string {
   return `${prefix}:bull`;
 }
 
+/** BullMQ job ids must not contain `:` nor be only digits. */
+export function safeId(text: string): string {
+  return text.replace(/[^A-Za-z0-9_.-]/g, '_');
+}
+
 export function defaultJobOptions(pipeline: PipelineConfig): JobsOptions {
   return {
     attempts: pipeline.attempts,

@@ -1,7 +1,7 @@
 import { hash } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { defineScript } from '../core/lua.ts';
-import type { WebhookKeys } from '../core/webhook-keys.ts';
+import type { WebhookKeys } from '../core/keys.ts';
 import type { WebhookJob, WebhookQueue } from './queue.ts';
 import { withTimeout } from '../core/timeout.ts';
 

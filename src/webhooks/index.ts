@@ -4,7 +4,6 @@ import { createAcceptor, QueueUnavailableError } from './accept.ts';
 import { createClayHandler } from './clay.ts';
 import { createInstantlyHandler } from './instantly.ts';
 import { bodyErrorHandler, createJsonBody } from './json-body.ts';
-import { createWebhookKeys } from '../core/webhook-keys.ts';
 import { createMetricsHandler } from './metrics-route.ts';
 import { createRb2bHandler } from './rb2b.ts';
 import { createRequestContext, locals } from './request-context.ts';
@@ -34,7 +33,7 @@ function errorHandler(err: unknown, _req: Request, res: Response, _next: NextFun
 /** The webhook routes of DESIGN §4 (Clay, RB2B, Instantly) and /metrics. */
 export function createWebhookRouter(ctx: AppContext): Router {
   const router = Router();
-  const webhookKeys = createWebhookKeys(ctx.keys.prefix);
+  const webhookKeys = ctx.keys.webhooks;
   const deps: RouteDeps = {
     redis: ctx.redis,
     keys: ctx.keys,

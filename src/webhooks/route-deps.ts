@@ -1,7 +1,6 @@
 import type { Redis } from 'ioredis';
-import type { Keys } from '../core/keys.ts';
+import type { Keys, WebhookKeys } from '../core/keys.ts';
 import type { Acceptor } from './accept.ts';
-import type { WebhookKeys } from '../core/webhook-keys.ts';
 
 /** What a webhook route handler needs: validation happens in the handler, work goes to the acceptor. */
 export interface RouteDeps {

@@ -2,7 +2,7 @@ import type { Redis } from 'ioredis';
 import type { Person } from '../core/types.ts';
 import { sha256 } from './accept.ts';
 import type { ClayEnrichment } from './clay-schema.ts';
-import type { WebhookKeys } from '../core/webhook-keys.ts';
+import type { WebhookKeys } from '../core/keys.ts';
 import { parseEmail } from '../core/email.ts';
 import { normaliseLinkedIn, parseCount, type Rb2bVisit } from './rb2b-schema.ts';
 

@@ -1,6 +1,5 @@
 import { Worker, type Job } from 'bullmq';
 import type { AppContext } from '../context.ts';
-import { createWebhookKeys } from '../core/webhook-keys.ts';
 import { createClayPipelineProcessor } from './processors/clay-pipeline.ts';
 import { createClayVisitorProcessor } from './processors/clay-visitor.ts';
 import type { WorkerDeps } from './processors/deps.ts';
@@ -21,7 +20,7 @@ export interface WebhookWorker {
  * (role `worker` or `all`); any number of processes may run it against one Redis.
  */
 export function startWebhookWorker(ctx: AppContext, options: { concurrency?: number } = {}): WebhookWorker {
-  const deps: WorkerDeps = { ctx, keys: createWebhookKeys(ctx.keys.prefix), visitors: createVisitorStore(ctx.redis, createWebhookKeys(ctx.keys.prefix)) };
+  const deps: WorkerDeps = { ctx, keys: ctx.keys.webhooks, visitors: createVisitorStore(ctx.redis, ctx.keys.webhooks) };
   const processors: Record<WebhookJobName, (job: Job, token?: string) => Promise<unknown>> = {
     'clay-pipeline': createClayPipelineProcessor(deps),
     'clay-visitor': createClayVisitorProcessor(deps),

@@ -5,7 +5,7 @@ import express from 'express';
 import { Redis } from 'ioredis';
 import { afterEach, describe, expect, it } from 'vitest';
 import { slackRequestGuard } from '../../src/bot/request-guard.ts';
-import { slackKeys } from '../../src/bot/slack-keys.ts';
+import { createKeys } from '../../src/core/keys.ts';
 import { createLogger } from '../../src/core/logger.ts';
 import { createMetrics } from '../../src/core/metrics.ts';
 import { listen } from '../../src/server.ts';
@@ -32,7 +32,7 @@ function capturedLogger() {
 /** The guard alone in front of a listener that answers `{ passed: true }`: a second web replica. */
 async function guardOnly(redis: Redis, prefix: string, logger = createLogger('silent')) {
   const app = express();
-  app.post('/slack/events', slackRequestGuard({ signingSecret: SIGNING_SECRET, logger, metrics: createMetrics(), redis, keys: slackKeys({ prefix }) }), (_req, res) => {
+  app.post('/slack/events', slackRequestGuard({ signingSecret: SIGNING_SECRET, logger, metrics: createMetrics(), redis, keys: createKeys(prefix).slack }), (_req, res) => {
     res.status(200).json({ passed: true });
   });
   const server = await listen(app, 0, '127.0.0.1');
@@ -213,7 +213,7 @@ describe('Slack replays of an identical signed request', () => {
     expect((await s.ctx.audit.list({ action: 'stop' })).length).toBe(1);
     // The marker lives under the app prefix and expires once the timestamp leaves the window.
     const signature = slackSignature(SIGNING_SECRET, timestamp, stopBody);
-    const marker = slackKeys({ prefix: s.prefix }).replay(createHash('sha256').update(`${timestamp}:${signature}`).digest('hex'));
+    const marker = createKeys(s.prefix).slack.replay(createHash('sha256').update(`${timestamp}:${signature}`).digest('hex'));
     expect(marker.startsWith(`${s.prefix}:slack:replay:`)).toBe(true);
     const ttl = await s.redis.ttl(marker);
     expect(ttl).toBeGreaterThan(0);

@@ -1,5 +1,4 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { createWebhookKeys } from '../../src/core/webhook-keys.ts';
 import { readKpis, readTimeline } from '../../src/core/kpis.ts';
 import { eventually, SAMPLES, startWebhookApp, type WebhookApp } from '../helpers/webhook-app.ts';
 
@@ -39,7 +38,7 @@ describe('Instantly events', () => {
     }
     expect(statuses).toEqual([202, 202, 202, 202, 202, 200, 202, 202, 202]);
     await drained(app);
-    const keys = createWebhookKeys(app.harness.prefix);
+    const keys = app.harness.ctx.keys.webhooks;
     const byDay = await readKpis(app.harness.redis, keys, { day });
     expect(byDay).toMatchObject({ sent: 4, opened: 2, replied: 1, bounced: 0, open_rate: 0.5, reply_rate: 0.25, bounce_rate: 0 });
     expect(await readKpis(app.harness.redis, keys, { campaign: 'camp-1' })).toMatchObject({ sent: 3, opened: 2, replied: 1 });
@@ -58,7 +57,7 @@ describe('Instantly events', () => {
     await app.post('/webhooks/instantly', SAMPLES.instantly({ event_type: 'lead_unsubscribed', lead_email: 'unsub@x.example', email_id: 'u1' }));
     await app.post('/webhooks/instantly', SAMPLES.instantly({ event_type: 'reply_received', lead_email: 'reply@x.example', email_id: 'r1' }));
     await drained(app);
-    const keys = createWebhookKeys(app.harness.prefix);
+    const keys = app.harness.ctx.keys.webhooks;
     const stopped = await app.harness.redis.hgetall(keys.cadenceStopped);
     expect(Object.keys(stopped).sort()).toEqual(['bounce@x.example', 'reply@x.example', 'unsub@x.example']);
     expect(JSON.parse(stopped['unsub@x.example'] ?? '{}')).toMatchObject({ reason: 'unsubscribed' });
@@ -112,6 +111,6 @@ describe('Instantly events', () => {
     const res = await app.post('/webhooks/instantly', { event_type: 'campaign_completed', campaign_id: 'camp-1', timestamp: '2026-11-27T10:00:00Z' });
     expect(res.status).toBe(202);
     await drained(app);
-    expect(await readKpis(app.harness.redis, createWebhookKeys(app.harness.prefix), { campaign: 'camp-1' })).toMatchObject({ sent: 0, opened: 0 });
+    expect(await readKpis(app.harness.redis, app.harness.ctx.keys.webhooks, { campaign: 'camp-1' })).toMatchObject({ sent: 0, opened: 0 });
   });
 });

@@ -3,7 +3,6 @@ import { createLogger } from '../../src/core/logger.ts';
 import { createContext } from '../../src/context.ts';
 import { RETRY_POLICIES } from '../../src/core/http-client.ts';
 import { createLiveProviders } from '../../src/providers/live.ts';
-import { createWebhookKeys } from '../../src/core/webhook-keys.ts';
 import { createVisitorStore, visitorIdFor } from '../../src/webhooks/visitor-store.ts';
 import { startFakeClay, type FakeClay } from '../fakes/clay.ts';
 import { startFakeGhl, type FakeGhl } from '../fakes/ghl.ts';
@@ -60,7 +59,7 @@ describe('RB2B visitor with live providers against the fake GoHighLevel and Clay
     const live = await startLive();
     expect(live.harness.ctx.providers.kind).toBe('live');
     live.startWorker();
-    const visitors = createVisitorStore(live.harness.redis, createWebhookKeys(live.harness.prefix));
+    const visitors = createVisitorStore(live.harness.redis, live.harness.ctx.keys.webhooks);
     const id = visitorIdFor('li:linkedin.com/in/jane-doe-123');
 
     const res = await live.post('/webhooks/rb2b', SAMPLES.rb2b({ Title: null }));
@@ -88,7 +87,7 @@ describe('RB2B visitor with live providers against the fake GoHighLevel and Clay
     clayAnswers = false;
     const live = await startLive();
     live.startWorker();
-    const visitors = createVisitorStore(live.harness.redis, createWebhookKeys(live.harness.prefix));
+    const visitors = createVisitorStore(live.harness.redis, live.harness.ctx.keys.webhooks);
     const id = visitorIdFor('li:linkedin.com/in/jane-doe-123');
     expect((await live.post('/webhooks/rb2b', SAMPLES.rb2b())).status).toBe(202);
     await eventually(async () => clay!.rows[0], 10_000, 'row posted to Clay');

@@ -1,5 +1,4 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { createWebhookKeys } from '../../src/core/webhook-keys.ts';
 import { visitorRunId } from '../../src/webhooks/processors/visitor-qualify.ts';
 import { createVisitorStore, visitorIdFor } from '../../src/webhooks/visitor-store.ts';
 import { eventually, pipelineLead, SAMPLES, startWebhookApp, type WebhookApp } from '../helpers/webhook-app.ts';
@@ -13,7 +12,7 @@ afterEach(async () => {
 const JANE_ID = visitorIdFor('li:linkedin.com/in/jane-doe-123');
 
 function visitorsOf(a: WebhookApp) {
-  return createVisitorStore(a.harness.redis, createWebhookKeys(a.harness.prefix));
+  return createVisitorStore(a.harness.redis, a.harness.ctx.keys.webhooks);
 }
 
 describe('RB2B visitor → Clay → GoHighLevel → intent → pipeline (sandbox providers)', () => {

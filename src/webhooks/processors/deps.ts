@@ -2,7 +2,7 @@ import type { Job } from 'bullmq';
 import type { AppContext } from '../../context.ts';
 import type { Logger } from '../../core/logger.ts';
 import { park, STOPPED_RECHECK_MS } from '../../core/queue.ts';
-import type { WebhookKeys } from '../../core/webhook-keys.ts';
+import type { WebhookKeys } from '../../core/keys.ts';
 import type { VisitorStore } from '../visitor-store.ts';
 
 /** What every webhook job processor gets (built once by the worker). */
