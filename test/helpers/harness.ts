@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
+import { inject } from 'vitest';
 import { buildConfig, type Config } from '../../src/core/config.ts';
 import { deleteByPrefix } from '../../src/core/keys.ts';
 import { createLogger } from '../../src/core/logger.ts';
@@ -8,7 +9,8 @@ import type { RunStatus } from '../../src/core/types.ts';
 import { createContext, type AppContext } from '../../src/context.ts';
 import { startPipelineWorkers, type PipelineWorkers } from '../../src/jobs/workers.ts';
 
-export const TEST_REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+/** REDIS_URL when given, else the private Redis test/global-setup.ts started. */
+export const TEST_REDIS_URL = inject('redisUrl');
 
 /** Fast sandbox settings: short waits so a run finishes in seconds. */
 export const FAST_SANDBOX = {
