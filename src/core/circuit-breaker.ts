@@ -3,7 +3,7 @@ import type { BreakerState, Notifier } from './notifier.ts';
 import { HttpStatusError, NoResponseError, ProviderDeferredError } from './http-client.ts';
 import type { Keys } from './keys.ts';
 import type { Logger } from './logger.ts';
-import { defineScript } from './lua.ts';
+import { loadScripts } from './lua.ts';
 import type { Metrics } from './metrics.ts';
 
 /** The provider's breaker is open (or its half-open probe is taken): park until `retryAt`. */
@@ -21,57 +21,6 @@ export interface BreakerSettings {
   /** How long it stays open before one probe is let through. */
   cooldown_ms: number;
 }
-
-// Shared preamble: the clock is Redis's, so every worker on every machine agrees on "now".
-const NOW = `local t = redis.call('TIME')
-local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)`;
-
-// KEYS: state hash, probe key. ARGV: probe ttl ms, recheck ms. Returns {decision, state, transition, retry_at}.
-const ACQUIRE = `${NOW}
-local state = redis.call('HGET', KEYS[1], 'state') or 'closed'
-if state == 'closed' then return {'allow', 'closed', '', 0} end
-if state == 'open' then
-  local open_until = tonumber(redis.call('HGET', KEYS[1], 'open_until') or '0')
-  if now < open_until then return {'deny', 'open', '', open_until} end
-  redis.call('HSET', KEYS[1], 'state', 'half_open')
-  redis.call('SET', KEYS[2], '1', 'PX', ARGV[1])
-  return {'probe', 'half_open', 'open>half_open', 0}
-end
-if redis.call('SET', KEYS[2], '1', 'NX', 'PX', ARGV[1]) then return {'probe', 'half_open', '', 0} end
-return {'deny', 'half_open', '', now + tonumber(ARGV[2])}`;
-
-// KEYS: state hash, probe key. Returns the transition made, or ''.
-const SUCCESS = `
-local state = redis.call('HGET', KEYS[1], 'state') or 'closed'
-if state == 'half_open' then
-  redis.call('HSET', KEYS[1], 'state', 'closed')
-  redis.call('HDEL', KEYS[1], 'open_until', 'fail_count', 'window_start')
-  redis.call('DEL', KEYS[2])
-  return 'half_open>closed'
-end
-return ''`;
-
-// KEYS: state hash, probe key. ARGV: threshold, window ms, cooldown ms, reason.
-// Returns {transition or '', open_until or 0 when the breaker is (now) open}.
-const FAILURE = `${NOW}
-local state = redis.call('HGET', KEYS[1], 'state') or 'closed'
-if state == 'open' then return {'', tonumber(redis.call('HGET', KEYS[1], 'open_until') or '0')} end
-if state == 'half_open' then
-  redis.call('HSET', KEYS[1], 'state', 'open', 'open_until', now + tonumber(ARGV[3]), 'reason', ARGV[4])
-  redis.call('DEL', KEYS[2])
-  return {'half_open>open', now + tonumber(ARGV[3])}
-end
-local window_start = tonumber(redis.call('HGET', KEYS[1], 'window_start') or '0')
-if now - window_start > tonumber(ARGV[2]) then
-  redis.call('HSET', KEYS[1], 'window_start', now, 'fail_count', 0)
-end
-local count = redis.call('HINCRBY', KEYS[1], 'fail_count', 1)
-if count >= tonumber(ARGV[1]) then
-  redis.call('HSET', KEYS[1], 'state', 'open', 'open_until', now + tonumber(ARGV[3]), 'reason', ARGV[4])
-  redis.call('HDEL', KEYS[1], 'fail_count', 'window_start')
-  return {'closed>open', now + tonumber(ARGV[3])}
-end
-return {'', 0}`;
 
 const GAUGE: Record<BreakerState, number> = { closed: 0, half_open: 1, open: 2 };
 
@@ -108,10 +57,9 @@ export interface BreakerDeps {
  * each transition happens, and is reported, exactly once cluster-wide.
  */
 export function createCircuitBreaker(deps: BreakerDeps, provider: string, settings: BreakerSettings, probeTtlMs: number): CircuitBreaker {
-  const acquire = defineScript(deps.redis, ACQUIRE);
-  const succeed = defineScript(deps.redis, SUCCESS);
-  const fail = defineScript(deps.redis, FAILURE);
-  const keys = [deps.keys.breaker(provider), deps.keys.breakerProbe(provider)];
+  const scripts = loadScripts(deps.redis);
+  const keys = { state: deps.keys.breaker(provider), probe: deps.keys.breakerProbe(provider) };
+  const succeed = () => scripts.breakerSuccess(keys, {});
   const window = settings.window_ms;
 
   async function report(transition: string, reason: string): Promise<void> {
@@ -127,33 +75,33 @@ export function createCircuitBreaker(deps: BreakerDeps, provider: string, settin
   return {
     provider,
     async run(call) {
-      const [decision, state, transition, retryAt] = (await acquire(keys, [probeTtlMs, Math.min(settings.cooldown_ms, probeTtlMs)])) as [string, BreakerState, string, number];
+      const [decision, state, transition, retryAt] = (await scripts.breakerAcquire(keys, { probeTtlMs, recheckMs: Math.min(settings.cooldown_ms, probeTtlMs) })) as [string, BreakerState, string, number];
       deps.metrics?.breakerState.set({ provider }, GAUGE[state]);
       await report(transition, `cooldown over after ${settings.cooldown_ms} ms: one probe call`);
       if (decision === 'deny') throw new BreakerOpenError(provider, Number(retryAt));
       try {
         const result = await call();
-        await report((await succeed(keys, [])) as string, decision === 'probe' ? 'probe call succeeded' : 'call succeeded');
+        await report(await succeed(), decision === 'probe' ? 'probe call succeeded' : 'call succeeded');
         return result;
       } catch (err) {
         if (isBreakerFailure(err)) {
           const why = decision === 'probe' ? `probe failed: ${failureReason(err)}` : `${settings.failures} failures in ${Math.round(window / 1000)} s: ${failureReason(err)}`;
-          const [transition, openUntil] = (await fail(keys, [settings.failures, window, settings.cooldown_ms, why])) as [string, number];
+          const [transition, openUntil] = await scripts.breakerFailure(keys, { threshold: settings.failures, windowMs: window, cooldownMs: settings.cooldown_ms, reason: why });
           await report(transition, why);
           // The provider is down for everyone now: park this lead too rather than spend one of its attempts.
           if (Number(openUntil) > 0) throw Object.assign(new BreakerOpenError(provider, Number(openUntil)), { cause: err });
         } else if (decision === 'probe' && err instanceof ProviderDeferredError && !(err.cause instanceof HttpStatusError)) {
           // Our own limiter said "later" before anything was sent: free the probe for the next caller.
-          await deps.redis.del(keys[1] as string);
+          await deps.redis.del(keys.probe);
         } else if (decision === 'probe') {
           // The provider answered (a 4xx, a throttle): it is up, so the probe counts as a success.
-          await report((await succeed(keys, [])) as string, `probe answered: ${failureReason(err)}`);
+          await report(await succeed(), `probe answered: ${failureReason(err)}`);
         }
         throw err;
       }
     },
     async state() {
-      return ((await deps.redis.hget(keys[0] as string, 'state')) as BreakerState | null) ?? 'closed';
+      return ((await deps.redis.hget(keys.state, 'state')) as BreakerState | null) ?? 'closed';
     },
   };
 }

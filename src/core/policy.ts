@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { fileConfigSchema, type IcpConfig, type SafetyConfig } from './config.ts';
 import type { Keys } from './keys.ts';
 import type { Logger } from './logger.ts';
-import { defineScript } from './lua.ts';
+import { loadScripts } from './lua.ts';
 
 /**
  * The cluster's one safety policy (DESIGN §9): the safety settings of §6 and the ICP weights,
@@ -45,20 +45,6 @@ export const POLICY_CACHE_MS = 1_000;
 
 /** How long the "stored policy is invalid" alert is remembered cluster-wide, so it is posted once. */
 const INVALID_ALERT_TTL_S = 24 * 3600;
-
-// KEYS[1] policy hash; ARGV[1] policy JSON, ARGV[2] by, ARGV[3] at. Writes version 1 only when none exists.
-const SEED = `
-if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
-redis.call('HSET', KEYS[1], 'version', '1', 'policy', ARGV[1], 'updated_by', ARGV[2], 'updated_at', ARGV[3])
-return 1`;
-
-// KEYS[1] policy hash; ARGV[1] expected version ('' when none), ARGV[2] new version, ARGV[3] policy
-// JSON, ARGV[4] by, ARGV[5] at. Compare-and-set, so two approvers editing at once cannot both win.
-const REPLACE = `
-local current = redis.call('HGET', KEYS[1], 'version') or ''
-if current ~= ARGV[1] then return {0, current} end
-redis.call('HSET', KEYS[1], 'version', ARGV[2], 'policy', ARGV[3], 'updated_by', ARGV[4], 'updated_at', ARGV[5])
-return {1, ARGV[2]}`;
 
 /** Field errors keyed by dotted path (without the `safety.`/`icp.` root when `within` is given). */
 export function policyErrors(error: z.ZodError): Record<string, string> {
@@ -167,8 +153,7 @@ export interface PolicyStore {
 export function createPolicyStore(deps: PolicyStoreDeps): PolicyStore {
   const { redis, keys, logger } = deps;
   const now = deps.now ?? (() => new Date());
-  const seedScript = defineScript(redis, SEED);
-  const replaceScript = defineScript(redis, REPLACE);
+  const scripts = loadScripts(redis);
   let cached: { at: number; value: Promise<PolicyRead> } | null = null;
   let disagreementLogged = false;
   const alertedLocally = new Set<string>();
@@ -176,7 +161,7 @@ export function createPolicyStore(deps: PolicyStoreDeps): PolicyStore {
   async function load(): Promise<PolicyRead> {
     let hash = await redis.hgetall(keys.policy);
     if (!hash.version) {
-      const seeded = await seedScript([keys.policy], [JSON.stringify(deps.seed), `config:${deps.seedSource}`, now().toISOString()]);
+      const seeded = await scripts.seedPolicy({ policy: keys.policy }, { policy: JSON.stringify(deps.seed), by: `config:${deps.seedSource}`, at: now().toISOString() });
       if (seeded === 1) logger.info({ source: deps.seedSource }, 'no stored policy: seeded it from the config file');
       hash = await redis.hgetall(keys.policy);
     }
@@ -252,7 +237,7 @@ export function createPolicyStore(deps: PolicyStoreDeps): PolicyStore {
       if (before && changed.length === 0) return { ok: false, reason: 'unchanged' };
       const nextVersion = (version ?? 0) + 1;
       const at = now().toISOString();
-      const [done, seen] = (await replaceScript([keys.policy], [rawVersion, String(nextVersion), JSON.stringify(parsed.policy), by, at])) as [number, string];
+      const [done, seen] = await scripts.replacePolicy({ policy: keys.policy }, { expected: rawVersion, version: String(nextVersion), policy: JSON.stringify(parsed.policy), by, at });
       store.invalidate();
       if (done !== 1) return { ok: false, reason: 'conflict', current: seen === '' || Number.isNaN(Number(seen)) ? null : Number(seen) };
       return { ok: true, before, after: { version: nextVersion, policy: parsed.policy, updated_by: by, updated_at: at }, changed };

@@ -1,6 +1,6 @@
 import type { Redis } from 'ioredis';
 import type { Keys } from './keys.ts';
-import { defineScript } from './lua.ts';
+import { loadScripts } from './lua.ts';
 import { STAGES, type Lead, type LeadState, type ProviderMode, type RunStatus, type Source, type Stage } from './types.ts';
 
 /** A stage's counters: in = out + dropped + errors once every lead has left the stage. */
@@ -38,78 +38,6 @@ export interface Run {
 
 export type Outcome = 'out' | 'dropped' | 'errors';
 
-// Counts a lead into a stage once, however often its job is retried.
-const STAGE_IN = `
-if redis.call('SADD', KEYS[2], ARGV[1]) == 1 then
-  redis.call('HINCRBY', KEYS[1], ARGV[2] .. '.in', tonumber(ARGV[4]))
-  redis.call('HSETNX', KEYS[1], ARGV[2] .. '.started_at', ARGV[3])
-  return 1
-end
-return 0`;
-
-// Counts a lead out of a stage once, keeping the latest end time.
-const STAGE_OUT = `
-if redis.call('SADD', KEYS[2], ARGV[1]) == 1 then
-  redis.call('HINCRBY', KEYS[1], ARGV[2] .. '.' .. ARGV[3], tonumber(ARGV[5]))
-  local ended = tonumber(redis.call('HGET', KEYS[1], ARGV[2] .. '.ended_at') or '0')
-  if tonumber(ARGV[4]) > ended then redis.call('HSET', KEYS[1], ARGV[2] .. '.ended_at', ARGV[4]) end
-  return 1
-end
-return 0`;
-
-// Recomputes the run status from its counters; stopped/failed/completed are sticky here.
-// KEYS[1] run hash, KEYS[2] terminal set, KEYS[3] awaiting set; ARGV[1] now (ISO).
-const REFRESH_BODY = `
-local status = redis.call('HGET', KEYS[1], 'status')
-if not status or status == 'stopped' or status == 'failed' or status == 'completed' then return status end
-local total = redis.call('HGET', KEYS[1], 'total')
-if not total then return status end
-total = tonumber(total)
-local terminal = redis.call('SCARD', KEYS[2])
-local awaiting = redis.call('SCARD', KEYS[3])
-local next = 'running'
-if terminal >= total then
-  next = 'completed'
-  redis.call('HSET', KEYS[1], 'finished_at', ARGV[1])
-elseif awaiting > 0 and terminal + awaiting >= total then
-  next = 'awaiting_approval'
-end
-if next ~= status then redis.call('HSET', KEYS[1], 'status', next) end
-return next`;
-
-// A lead leaves a stage: counted in and out once, and, when it leaves the pipeline, marked
-// terminal with the run status refreshed. One round trip for what every stage does last.
-// A lead approved on to the send stage joins the run's `sending` set until it ends, so the
-// sweeper finds leads stranded after approval without reading every lead of the run.
-// KEYS[4] held set, KEYS[5] stage in-set, KEYS[6] stage done-set, KEYS[7] sending set;
-// ARGV[2] ref, ARGV[3] stage, ARGV[4] outcome, ARGV[5] now (ms), ARGV[6] '1' when terminal.
-const LEAD_OUT = `
-if redis.call('SADD', KEYS[5], ARGV[2]) == 1 then
-  redis.call('HINCRBY', KEYS[1], ARGV[3] .. '.in', 1)
-  redis.call('HSETNX', KEYS[1], ARGV[3] .. '.started_at', ARGV[5])
-end
-if redis.call('SADD', KEYS[6], ARGV[2]) == 1 then
-  redis.call('HINCRBY', KEYS[1], ARGV[3] .. '.' .. ARGV[4], 1)
-  local ended = tonumber(redis.call('HGET', KEYS[1], ARGV[3] .. '.ended_at') or '0')
-  if tonumber(ARGV[5]) > ended then redis.call('HSET', KEYS[1], ARGV[3] .. '.ended_at', ARGV[5]) end
-end
-if ARGV[6] ~= '1' then
-  if ARGV[3] == 'approve' and ARGV[4] == 'out' then redis.call('SADD', KEYS[7], ARGV[2]) end
-  return 0
-end
-redis.call('SADD', KEYS[2], ARGV[2])
-redis.call('SREM', KEYS[3], ARGV[2])
-redis.call('SREM', KEYS[4], ARGV[2])
-redis.call('SREM', KEYS[7], ARGV[2])
-` + REFRESH_BODY;
-
-// Writes a new lead whole (or leaves an existing one alone) and adds it to its run.
-const CREATE_LEAD = `
-redis.call('SADD', KEYS[2], ARGV[1])
-if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
-redis.call('HSET', KEYS[1], unpack(ARGV, 2))
-return 1`;
-
 export interface Store {
   createRun(run: { id: string; source: Source; limit: number; started_by: string; slack_channel?: string | undefined; providers?: ProviderMode | undefined }): Promise<boolean>;
   getRun(runId: string): Promise<Run | null>;
@@ -145,11 +73,7 @@ export interface Store {
 const RUN_PAGE = 500;
 
 export function createStore(redis: Redis, keys: Keys): Store {
-  const stageInScript = defineScript(redis, STAGE_IN);
-  const stageOutScript = defineScript(redis, STAGE_OUT);
-  const refreshScript = defineScript(redis, REFRESH_BODY);
-  const leadOutScript = defineScript(redis, LEAD_OUT);
-  const createLeadScript = defineScript(redis, CREATE_LEAD);
+  const scripts = loadScripts(redis);
   const terminalKey = (runId: string) => keys.runSet(runId, 'terminal');
   const awaitingKey = (runId: string) => keys.runSet(runId, 'awaiting');
   const heldKey = (runId: string) => keys.runSet(runId, 'held');
@@ -210,21 +134,29 @@ export function createStore(redis: Redis, keys: Keys): Store {
       await redis.hset(keys.run(runId), fields);
     },
     async refreshRunStatus(runId) {
-      const status = await refreshScript([keys.run(runId), terminalKey(runId), awaitingKey(runId)], [new Date().toISOString()]);
+      const status = await scripts.refreshRunStatus({ run: keys.run(runId), terminal: terminalKey(runId), awaiting: awaitingKey(runId) }, { nowIso: new Date().toISOString() });
       return (status as RunStatus | null) ?? null;
     },
     async leadOut(runId, stage, ref, outcome, terminal) {
-      await leadOutScript(
-        [keys.run(runId), terminalKey(runId), awaitingKey(runId), heldKey(runId), keys.runStageSet(runId, stage, 'in'), keys.runStageSet(runId, stage, 'done'), sendingKey(runId)],
-        [new Date().toISOString(), ref, stage, outcome, Date.now(), terminal ? '1' : '0'],
+      await scripts.leadOut(
+        {
+          run: keys.run(runId),
+          terminal: terminalKey(runId),
+          awaiting: awaitingKey(runId),
+          held: heldKey(runId),
+          inSet: keys.runStageSet(runId, stage, 'in'),
+          doneSet: keys.runStageSet(runId, stage, 'done'),
+          sending: sendingKey(runId),
+        },
+        { nowIso: new Date().toISOString(), ref, stage, outcome, nowMs: Date.now(), terminal: terminal ? '1' : '0' },
       );
     },
     async stageIn(runId, stage, member, count = 1) {
-      const added = await stageInScript([keys.run(runId), keys.runStageSet(runId, stage, 'in')], [member, stage, Date.now(), count]);
+      const added = await scripts.stageIn({ run: keys.run(runId), inSet: keys.runStageSet(runId, stage, 'in') }, { member, stage, nowMs: Date.now(), count });
       return added === 1;
     },
     async stageOut(runId, stage, member, outcome, count = 1) {
-      const added = await stageOutScript([keys.run(runId), keys.runStageSet(runId, stage, 'done')], [member, stage, outcome, Date.now(), count]);
+      const added = await scripts.stageOut({ run: keys.run(runId), doneSet: keys.runStageSet(runId, stage, 'done') }, { member, stage, outcome, nowMs: Date.now(), count });
       return added === 1;
     },
     async setAwaiting(runId, ref, awaiting) {
@@ -238,7 +170,7 @@ export function createStore(redis: Redis, keys: Keys): Store {
     },
     async createLead(lead) {
       // One step, so a scrape killed midway never leaves a lead with only some of its fields.
-      const created = await createLeadScript([keys.lead(lead.ref), keys.runSet(lead.runId, 'leads')], [lead.ref, ...Object.entries(leadFields(lead)).flat()]);
+      const created = await scripts.createLead({ lead: keys.lead(lead.ref), runLeads: keys.runSet(lead.runId, 'leads') }, { ref: lead.ref }, { args: Object.entries(leadFields(lead)).flat() });
       return created === 1;
     },
     async getLead(ref) {

@@ -2,25 +2,15 @@ import type { Redis } from 'ioredis';
 import type { ProvidersConfig } from '../core/config.ts';
 import type { Keys } from '../core/keys.ts';
 import type { Logger } from '../core/logger.ts';
-import { defineScript } from '../core/lua.ts';
+import { loadScripts } from '../core/lua.ts';
 import type { Notifier } from '../core/notifier.ts';
 
 export type BudgetName = keyof ProvidersConfig['budgets'];
 export const BUDGETS: readonly BudgetName[] = ['apollo_reveals', 'clay_credits', 'bettercontact_lookups'];
 
-// Reserves the cost against both periods only if neither would go over. KEYS: day, month.
-// ARGV: cost, day limit (-1 none), month limit (-1 none), day ttl s, month ttl s.
-const RESERVE = `
-local cost = tonumber(ARGV[1])
-local day = tonumber(redis.call('GET', KEYS[1]) or '0')
-local month = tonumber(redis.call('GET', KEYS[2]) or '0')
-if tonumber(ARGV[2]) >= 0 and day + cost > tonumber(ARGV[2]) then return 'day' end
-if tonumber(ARGV[3]) >= 0 and month + cost > tonumber(ARGV[3]) then return 'month' end
-redis.call('INCRBY', KEYS[1], cost)
-redis.call('EXPIRE', KEYS[1], ARGV[4])
-redis.call('INCRBY', KEYS[2], cost)
-redis.call('EXPIRE', KEYS[2], ARGV[5])
-return 'ok'`;
+/** How long a day's and a month's usage counters are kept (past their period, for status reads). */
+const DAY_USAGE_TTL_S = 40 * 86_400;
+const MONTH_USAGE_TTL_S = 400 * 86_400;
 
 /** Budget periods in UTC: `2026-11-28` and `2026-11`. */
 export function periods(now = new Date()): { day: string; month: string } {
@@ -43,17 +33,17 @@ export interface Credits {
 
 /** Credit budgets per day and per month in Redis, shared by every worker. */
 export function createCredits(deps: CreditDeps & { notifier: Notifier; logger: Logger }): Credits {
-  const reserveScript = defineScript(deps.redis, RESERVE);
+  const scripts = loadScripts(deps.redis);
   const { keys } = deps;
   return {
     async reserve(budget, cost) {
       if (cost <= 0) return true;
       const p = periods();
       const limits = deps.config.providers.budgets[budget];
-      const result = (await reserveScript(
-        [keys.creditUsage(budget, p.day), keys.creditUsage(budget, p.month)],
-        [cost, limits.daily ?? -1, limits.monthly ?? -1, 40 * 86_400, 400 * 86_400],
-      )) as 'ok' | 'day' | 'month';
+      const result = await scripts.reserveCredits(
+        { day: keys.creditUsage(budget, p.day), month: keys.creditUsage(budget, p.month) },
+        { cost, dayLimit: limits.daily ?? -1, monthLimit: limits.monthly ?? -1, dayTtlS: DAY_USAGE_TTL_S, monthTtlS: MONTH_USAGE_TTL_S },
+      );
       if (result === 'ok') return true;
       const period = result === 'day' ? p.day : p.month;
       // One warning per budget and period, however many workers hit the ceiling.

@@ -1,6 +1,6 @@
 import { hash } from 'node:crypto';
 import type { Redis } from 'ioredis';
-import { defineScript } from '../core/lua.ts';
+import { loadScripts } from '../core/lua.ts';
 import type { WebhookKeys } from '../core/keys.ts';
 import type { WebhookJob, WebhookQueue } from './queue.ts';
 import { withTimeout } from '../core/timeout.ts';
@@ -34,26 +34,15 @@ export function jobIdFor(route: string, eventId: string, hashed?: string): strin
 }
 
 
-// Writes one idempotency marker per key (SET NX EX) and says which were new: 1 new, 0 seen before.
-const MARK = `
-local out = {}
-for i, key in ipairs(KEYS) do
-  out[i] = redis.call('SET', key, '1', 'EX', ARGV[1], 'NX') and 1 or 0
-end
-return out`;
-
 /** Markers from one event-loop tick are written by one script call (one command instead of one each). */
 function createMarkerBatch(redis: Redis, ttlSeconds: number) {
-  const mark = defineScript(redis, MARK);
+  const scripts = loadScripts(redis);
   let pending: { key: string; done: (err: unknown, fresh?: boolean) => void }[] = [];
   const flush = () => {
     const batch = pending;
     pending = [];
-    mark(
-      batch.map((p) => p.key),
-      [ttlSeconds],
-    ).then(
-      (result) => batch.forEach((p, i) => p.done(null, (result as number[])[i] === 1)),
+    scripts.markSeen({}, { ttlS: ttlSeconds }, { keys: batch.map((p) => p.key) }).then(
+      (result) => batch.forEach((p, i) => p.done(null, result[i] === 1)),
       (err: unknown) => batch.forEach((p) => p.done(err ?? new Error('marker script failed'))),
     );
   };

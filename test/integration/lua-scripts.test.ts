@@ -1,0 +1,307 @@
+import { Redis } from 'ioredis';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { createKeys, deleteByPrefix, type Keys } from '../../src/core/keys.ts';
+import { loadScripts, type Scripts } from '../../src/core/lua.ts';
+import { TEST_REDIS_URL, uniquePrefix } from '../helpers/harness.ts';
+
+// Each script's contract on its own, against a real Redis under a unique prefix: the keys it
+// writes, what it returns, that a retry changes nothing, and the TTLs it sets.
+
+let redis: Redis;
+let scripts: Scripts;
+let keys: Keys;
+let prefix: string;
+
+beforeAll(() => {
+  redis = new Redis(TEST_REDIS_URL, { maxRetriesPerRequest: null });
+  scripts = loadScripts(redis);
+});
+afterEach(async () => {
+  await deleteByPrefix(redis, prefix);
+});
+afterAll(() => redis.disconnect());
+
+function fresh(): void {
+  prefix = uniquePrefix('lua');
+  keys = createKeys(prefix);
+}
+
+/** A TTL in seconds that is set and at most `max`. */
+async function expectTtl(key: string, max: number): Promise<void> {
+  const ttl = await redis.ttl(key);
+  expect(ttl).toBeGreaterThan(0);
+  expect(ttl).toBeLessThanOrEqual(max);
+}
+
+describe('loadScripts', () => {
+  it('defines the scripts once per connection', () => {
+    expect(loadScripts(redis)).toBe(scripts);
+  });
+});
+
+describe('run and lead scripts (store)', () => {
+  const runId = 'run_1';
+  const run = () => keys.run(runId);
+  const sets = () => ({
+    terminal: keys.runSet(runId, 'terminal'),
+    awaiting: keys.runSet(runId, 'awaiting'),
+    held: keys.runSet(runId, 'held'),
+    sending: keys.runSet(runId, 'sending'),
+  });
+
+  it('stageIn counts a member in once and keeps the first start time', async () => {
+    fresh();
+    const k = { run: run(), inSet: keys.runStageSet(runId, 'scrape', 'in') };
+    expect(await scripts.stageIn(k, { member: 'batch-1', stage: 'scrape', nowMs: 1000, count: 5 })).toBe(1);
+    expect(await scripts.stageIn(k, { member: 'batch-1', stage: 'scrape', nowMs: 2000, count: 5 })).toBe(0);
+    expect(await scripts.stageIn(k, { member: 'batch-2', stage: 'scrape', nowMs: 3000, count: 2 })).toBe(1);
+    expect(await redis.hgetall(run())).toEqual({ 'scrape.in': '7', 'scrape.started_at': '1000' });
+    expect(await redis.smembers(k.inSet)).toHaveLength(2);
+  });
+
+  it('stageOut counts a member out once under its outcome and keeps the latest end time', async () => {
+    fresh();
+    const k = { run: run(), doneSet: keys.runStageSet(runId, 'segment', 'done') };
+    expect(await scripts.stageOut(k, { member: 'a', stage: 'segment', outcome: 'out', nowMs: 5000, count: 1 })).toBe(1);
+    expect(await scripts.stageOut(k, { member: 'a', stage: 'segment', outcome: 'out', nowMs: 9000, count: 1 })).toBe(0);
+    expect(await scripts.stageOut(k, { member: 'b', stage: 'segment', outcome: 'dropped', nowMs: 4000, count: 1 })).toBe(1);
+    expect(await redis.hgetall(run())).toEqual({ 'segment.out': '1', 'segment.dropped': '1', 'segment.ended_at': '5000' });
+    await scripts.stageOut(k, { member: 'c', stage: 'segment', outcome: 'errors', nowMs: 6000, count: 3 });
+    expect(await redis.hmget(run(), 'segment.errors', 'segment.ended_at')).toEqual(['3', '6000']);
+  });
+
+  it('refreshRunStatus derives the status from the sets and keeps stopped, failed and completed', async () => {
+    fresh();
+    const k = { run: run(), terminal: sets().terminal, awaiting: sets().awaiting };
+    const refresh = () => scripts.refreshRunStatus(k, { nowIso: '2026-01-02T03:04:05.000Z' });
+    expect(await refresh()).toBeNull();
+    await redis.hset(run(), { status: 'running' });
+    expect(await refresh()).toBe('running');
+    await redis.hset(run(), { total: 3 });
+    await redis.sadd(k.terminal, 'l1');
+    await redis.sadd(k.awaiting, 'l2');
+    expect(await refresh()).toBe('running');
+    await redis.sadd(k.awaiting, 'l3');
+    expect(await refresh()).toBe('awaiting_approval');
+    expect(await redis.hget(run(), 'status')).toBe('awaiting_approval');
+    await redis.sadd(k.terminal, 'l2', 'l3');
+    expect(await refresh()).toBe('completed');
+    expect(await redis.hmget(run(), 'status', 'finished_at')).toEqual(['completed', '2026-01-02T03:04:05.000Z']);
+    await redis.hset(run(), { status: 'stopped' });
+    expect(await refresh()).toBe('stopped');
+  });
+
+  it('leadOut counts a lead through a stage once, indexes approved leads, and ends the run with its last lead', async () => {
+    fresh();
+    const s = sets();
+    const k = (stage: string) => ({ run: run(), ...s, inSet: keys.runStageSet(runId, stage as 'approve', 'in'), doneSet: keys.runStageSet(runId, stage as 'approve', 'done') });
+    const args = (ref: string, stage: string, terminal: boolean) => ({ nowIso: '2026-01-02T00:00:00.000Z', ref, stage, outcome: 'out', nowMs: 100, terminal: terminal ? '1' : '0' });
+    await redis.hset(run(), { status: 'awaiting_approval', total: 1 });
+    await redis.sadd(s.awaiting, 'l1');
+    await redis.sadd(s.held, 'l1');
+
+    expect(await scripts.leadOut(k('approve'), args('l1', 'approve', false))).toBe(0);
+    expect(await scripts.leadOut(k('approve'), args('l1', 'approve', false))).toBe(0);
+    expect(await redis.hmget(run(), 'approve.in', 'approve.out', 'approve.started_at', 'approve.ended_at')).toEqual(['1', '1', '100', '100']);
+    expect(await redis.smembers(s.sending)).toEqual(['l1']);
+
+    expect(await scripts.leadOut(k('send'), args('l1', 'send', true))).toBe('completed');
+    expect(await scripts.leadOut(k('send'), args('l1', 'send', true))).toBe('completed');
+    expect(await redis.hmget(run(), 'send.in', 'send.out', 'status', 'finished_at')).toEqual(['1', '1', 'completed', '2026-01-02T00:00:00.000Z']);
+    expect(await redis.smembers(s.terminal)).toEqual(['l1']);
+    for (const set of [s.awaiting, s.held, s.sending]) expect(await redis.scard(set)).toBe(0);
+  });
+
+  it('createLead writes a new lead whole and leaves an existing one alone', async () => {
+    fresh();
+    const k = { lead: keys.lead('r-l1'), runLeads: keys.runSet(runId, 'leads') };
+    expect(await scripts.createLead(k, { ref: 'r-l1' }, { args: ['ref', '"r-l1"', 'state', '"scraped"'] })).toBe(1);
+    expect(await scripts.createLead(k, { ref: 'r-l1' }, { args: ['ref', '"r-l1"', 'state', '"other"'] })).toBe(0);
+    expect(await redis.hgetall(k.lead)).toEqual({ ref: '"r-l1"', state: '"scraped"' });
+    expect(await redis.smembers(k.runLeads)).toEqual(['r-l1']);
+  });
+});
+
+describe('send scripts (safety gate)', () => {
+  const sendKeys = () => ({ idempotency: keys.sendIdempotency('a@b.c|1'), dayCount: keys.sendCount('2026-01-02'), firstDay: keys.firstSendDay, stopFlag: keys.stopFlag });
+
+  it('reserveSend counts a send once under the cap, with the counter expiring', async () => {
+    fresh();
+    const k = sendKeys();
+    expect(await scripts.reserveSend(k, { cap: 2, day: '2026-01-02', dayCountTtlS: 600 })).toEqual(['ok', '1']);
+    expect(await redis.get(k.idempotency)).toBe('reserved');
+    expect(await redis.get(k.firstDay)).toBe('2026-01-02');
+    await expectTtl(k.dayCount, 600);
+    expect(await scripts.reserveSend(k, { cap: 2, day: '2026-01-02', dayCountTtlS: 600 })).toEqual(['duplicate', 'reserved']);
+    expect(await redis.get(k.dayCount)).toBe('1');
+
+    const second = { ...k, idempotency: keys.sendIdempotency('d@e.f|1') };
+    expect(await scripts.reserveSend(second, { cap: 2, day: '2026-01-03', dayCountTtlS: 600 })).toEqual(['ok', '2']);
+    expect(await redis.get(k.firstDay)).toBe('2026-01-02');
+    const third = { ...k, idempotency: keys.sendIdempotency('g@h.i|1') };
+    expect(await scripts.reserveSend(third, { cap: 2, day: '2026-01-02', dayCountTtlS: 600 })).toEqual(['cap', '2']);
+    expect(await redis.exists(third.idempotency)).toBe(0);
+  });
+
+  it('reserveSend refuses while the stop flag is set and writes nothing', async () => {
+    fresh();
+    const k = sendKeys();
+    await redis.set(k.stopFlag, '1');
+    expect(await scripts.reserveSend(k, { cap: 5, day: '2026-01-02', dayCountTtlS: 600 })).toEqual(['stopped', '0']);
+    expect(await redis.exists(k.idempotency, k.dayCount, k.firstDay)).toBe(0);
+  });
+
+  it('recordShadow records a shadow email once', async () => {
+    fresh();
+    const k = { marker: keys.shadowIdempotency('r-l1|1'), list: keys.shadowEmails };
+    expect(await scripts.recordShadow(k, { email: '{"n":1}' })).toBe(1);
+    expect(await scripts.recordShadow(k, { email: '{"n":2}' })).toBe(0);
+    expect(await redis.lrange(k.list, 0, -1)).toEqual(['{"n":1}']);
+  });
+});
+
+describe('policy scripts', () => {
+  it('seedPolicy writes version 1 only when there is none', async () => {
+    fresh();
+    expect(await scripts.seedPolicy({ policy: keys.policy }, { policy: '{"a":1}', by: 'config:x', at: 't1' })).toBe(1);
+    expect(await scripts.seedPolicy({ policy: keys.policy }, { policy: '{"a":2}', by: 'config:y', at: 't2' })).toBe(0);
+    expect(await redis.hgetall(keys.policy)).toEqual({ version: '1', policy: '{"a":1}', updated_by: 'config:x', updated_at: 't1' });
+  });
+
+  it('replacePolicy is a compare-and-set on the version', async () => {
+    fresh();
+    const k = { policy: keys.policy };
+    expect(await scripts.replacePolicy(k, { expected: '', version: '1', policy: '{"a":1}', by: 'U1', at: 't1' })).toEqual([1, '1']);
+    expect(await scripts.replacePolicy(k, { expected: '1', version: '2', policy: '{"a":2}', by: 'U2', at: 't2' })).toEqual([1, '2']);
+    expect(await scripts.replacePolicy(k, { expected: '1', version: '2', policy: '{"a":3}', by: 'U3', at: 't3' })).toEqual([0, '2']);
+    expect(await redis.hgetall(keys.policy)).toEqual({ version: '2', policy: '{"a":2}', updated_by: 'U2', updated_at: 't2' });
+  });
+});
+
+describe('provider protection scripts', () => {
+  it('reserveRateSlot grants max calls per window, then a later slot, and reserves nothing past the longest wait', async () => {
+    fresh();
+    const k = { grants: keys.rateLimit('apollo') };
+    const args = { max: 2, perMs: 60_000, maxWaitMs: 120_000, graceMs: 1_000 };
+    expect(await scripts.reserveRateSlot(k, args)).toBe(0);
+    expect(await scripts.reserveRateSlot(k, args)).toBe(0);
+    const wait = await scripts.reserveRateSlot(k, args);
+    expect(wait).toBeGreaterThan(59_000);
+    expect(wait).toBeLessThanOrEqual(60_000);
+    expect(await redis.llen(k.grants)).toBe(2);
+    const pttl = await redis.pttl(k.grants);
+    expect(pttl).toBeGreaterThan(60_000);
+    expect(pttl).toBeLessThanOrEqual(wait + 60_000 + 1_000);
+    const refused = await scripts.reserveRateSlot(k, { ...args, maxWaitMs: 1_000 });
+    expect(refused).toBeLessThan(-59_000);
+    expect(await redis.llen(k.grants)).toBe(2);
+  });
+
+  it('breaker scripts: closed → open after the threshold → one probe after the cooldown → closed', async () => {
+    fresh();
+    const k = { state: keys.breaker('clay'), probe: keys.breakerProbe('clay') };
+    const failure = { threshold: 2, windowMs: 60_000, cooldownMs: 50, reason: 'HTTP 503' };
+    expect(await scripts.breakerAcquire(k, { probeTtlMs: 5_000, recheckMs: 50 })).toEqual(['allow', 'closed', '', 0]);
+    expect(await scripts.breakerFailure(k, failure)).toEqual(['', 0]);
+    const [opened, until] = await scripts.breakerFailure(k, failure);
+    expect(opened).toBe('closed>open');
+    expect(until).toBeGreaterThan(0);
+    expect(await redis.hmget(k.state, 'state', 'reason', 'fail_count')).toEqual(['open', 'HTTP 503', null]);
+    expect(await scripts.breakerFailure(k, failure)).toEqual(['', until]);
+    expect(await scripts.breakerAcquire(k, { probeTtlMs: 5_000, recheckMs: 50 })).toEqual(['deny', 'open', '', until]);
+
+    await new Promise((r) => setTimeout(r, 60));
+    expect(await scripts.breakerAcquire(k, { probeTtlMs: 5_000, recheckMs: 50 })).toEqual(['probe', 'half_open', 'open>half_open', 0]);
+    const probeTtl = await redis.pttl(k.probe);
+    expect(probeTtl).toBeGreaterThan(0);
+    expect(probeTtl).toBeLessThanOrEqual(5_000);
+    const [denied, state, transition, retryAt] = await scripts.breakerAcquire(k, { probeTtlMs: 5_000, recheckMs: 50 });
+    expect([denied, state, transition]).toEqual(['deny', 'half_open', '']);
+    expect(retryAt).toBeGreaterThan(0);
+
+    expect(await scripts.breakerSuccess(k, {})).toBe('half_open>closed');
+    expect(await scripts.breakerSuccess(k, {})).toBe('');
+    expect(await redis.exists(k.probe)).toBe(0);
+    expect(await redis.hgetall(k.state)).toEqual({ state: 'closed', reason: 'HTTP 503' });
+  });
+
+  it('breakerFailure re-opens a half-open breaker whose probe failed', async () => {
+    fresh();
+    const k = { state: keys.breaker('clay'), probe: keys.breakerProbe('clay') };
+    await redis.hset(k.state, { state: 'half_open' });
+    await redis.set(k.probe, '1');
+    const [transition, until] = await scripts.breakerFailure(k, { threshold: 5, windowMs: 60_000, cooldownMs: 30_000, reason: 'probe failed' });
+    expect(transition).toBe('half_open>open');
+    expect(until).toBeGreaterThan(Date.now() + 25_000);
+    expect(await redis.exists(k.probe)).toBe(0);
+  });
+
+  it('reserveCredits reserves against day and month only when neither goes over, with both counters expiring', async () => {
+    fresh();
+    const k = { day: keys.creditUsage('clay_credits', '2026-01-02'), month: keys.creditUsage('clay_credits', '2026-01') };
+    const limits = { dayLimit: 3, monthLimit: 4, dayTtlS: 600, monthTtlS: 6000 };
+    expect(await scripts.reserveCredits(k, { cost: 2, ...limits })).toBe('ok');
+    await expectTtl(k.day, 600);
+    await expectTtl(k.month, 6000);
+    expect(await scripts.reserveCredits(k, { cost: 2, ...limits })).toBe('day');
+    expect(await scripts.reserveCredits(k, { cost: 2, ...limits, dayLimit: -1 })).toBe('ok');
+    expect(await scripts.reserveCredits(k, { cost: 1, ...limits, dayLimit: -1 })).toBe('month');
+    expect(await scripts.reserveCredits(k, { cost: 100, ...limits, dayLimit: -1, monthLimit: -1 })).toBe('ok');
+    expect(await redis.mget(k.day, k.month)).toEqual(['104', '104']);
+  });
+});
+
+describe('webhook and callback scripts', () => {
+  it('markSeen marks a batch of events and says which were new, with the markers expiring', async () => {
+    fresh();
+    const [a, b, c] = ['a', 'b', 'c'].map((id) => keys.webhooks.seen('rb2b', id)) as [string, string, string];
+    expect(await scripts.markSeen({}, { ttlS: 300 }, { keys: [a, b] })).toEqual([1, 1]);
+    expect(await scripts.markSeen({}, { ttlS: 300 }, { keys: [a, c] })).toEqual([0, 1]);
+    await expectTtl(c, 300);
+  });
+
+  it('recordClayResult stores the first callback and says whether the enrichment waits for it', async () => {
+    fresh();
+    const k = (ref: string) => ({ lead: keys.lead(ref), result: keys.clayResult(ref), wait: keys.clayWait(ref), late: keys.clayLate });
+    const args = (ref: string, payload = '{"email":"a@b.c"}') => ({ payload, ref, lateKeep: 2, lateTtlS: 900, resultTtlS: 600 });
+    expect(await scripts.recordClayResult(k('r-1'), args('r-1'))).toBe('unknown_lead');
+    expect(await redis.exists(keys.clayResult('r-1'))).toBe(0);
+
+    await redis.hset(keys.lead('r-1'), { ref: '"r-1"' });
+    await redis.set(keys.clayWait('r-1'), '1');
+    expect(await scripts.recordClayResult(k('r-1'), args('r-1'))).toBe('applied');
+    expect(await scripts.recordClayResult(k('r-1'), args('r-1', '{"email":"x@y.z"}'))).toBe('duplicate');
+    expect(await redis.get(keys.clayResult('r-1'))).toBe('{"email":"a@b.c"}');
+    await expectTtl(keys.clayResult('r-1'), 600);
+
+    for (const ref of ['r-2', 'r-3', 'r-4']) {
+      await redis.hset(keys.lead(ref), { ref: `"${ref}"` });
+      expect(await scripts.recordClayResult(k(ref), args(ref))).toBe('late');
+    }
+    expect(await redis.lrange(keys.clayLate, 0, -1)).toEqual(['r-3', 'r-4']);
+    await expectTtl(keys.clayLate, 900);
+  });
+});
+
+describe('Slack and sandbox scripts', () => {
+  it('releaseLock deletes the lock only for its holder', async () => {
+    fresh();
+    const lock = keys.slack.lock('run-1');
+    await redis.set(lock, 'mine');
+    expect(await scripts.releaseLock({ lock }, { token: 'theirs' })).toBe(0);
+    expect(await redis.get(lock)).toBe('mine');
+    expect(await scripts.releaseLock({ lock }, { token: 'mine' })).toBe(1);
+    expect(await redis.exists(lock)).toBe(0);
+  });
+
+  it('sandboxRecordSend records a send once per idempotency key with its campaign entry', async () => {
+    fresh();
+    const k = { sentKeys: keys.sandboxInstantlyKeys, sent: keys.sandboxInstantly, campaign: `${keys.sandboxInstantly}:campaign` };
+    const args = { idempotencyKey: 'a@b.c|1', email: '{"to":"a@b.c"}', address: 'a@b.c', providerRef: 'sandbox-a@b.c|1' };
+    expect(await scripts.sandboxRecordSend(k, args)).toBe(1);
+    expect(await scripts.sandboxRecordSend(k, { ...args, providerRef: 'other' })).toBe(1);
+    expect(await redis.lrange(k.sent, 0, -1)).toEqual(['{"to":"a@b.c"}']);
+    expect(await redis.hgetall(k.campaign)).toEqual({ 'a@b.c': 'sandbox-a@b.c|1' });
+    expect(await redis.hgetall(k.sentKeys)).toEqual({ 'a@b.c|1': '1' });
+  });
+});
