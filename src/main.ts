@@ -1,9 +1,11 @@
 import type { Server } from 'node:http';
 import { parseArgs } from 'node:util';
 import { isCliInvocation, runCli } from './cli/index.ts';
-import { ConfigError, loadConfig } from './core/config.ts';
+import { ConfigError, loadConfig, loadEnvFile } from './core/config.ts';
 import { createLogger } from './core/logger.ts';
-import { RedisUnavailableError } from './core/redis.ts';
+import { createMetrics } from './core/metrics.ts';
+import { checkEviction, inspectRedis } from './core/redis-checks.ts';
+import { StartupError } from './core/startup-error.ts';
 import { assertLiveConfig, createLiveProviders } from './providers/live.ts';
 import { createContext, type AppContext } from './context.ts';
 import { RunRequestError } from './jobs/runs.ts';
@@ -22,29 +24,60 @@ export async function startService(role: Role): Promise<void> {
   const config = loadConfig(process.env);
   assertLiveConfig(config);
   const logger = createLogger(config.env.LOG_LEVEL);
-  const handle = await openRedis(config, logger);
+  const handle = await openRedis(config, logger, 'persistent');
+  // An evicting Redis is refused before anything is written to it.
+  const durability = await inspectRedis(handle.redis)
+    .then((found) => checkEviction(found, config.env.CAIO_ALLOW_EVICTION))
+    .catch(async (err: unknown) => {
+      await handle.close();
+      throw err;
+    });
   const slackOn = config.env.SLACK_BOT_TOKEN !== undefined;
   // With Slack configured, pipeline events go to the Slack outbox; without it they are only logged.
-  const ctx = createContext({ config, logger, redis: handle.redis, liveProviders: createLiveProviders, ...(slackOn ? { notifier: createSlackNotifier } : {}) });
+  // The service's /metrics carries prom-client's process metrics too (CPU, memory, event loop lag, GC).
+  const metrics = createMetrics({ defaultMetrics: true });
+  const ctx = createContext({ config, logger, redis: handle.redis, metrics, liveProviders: createLiveProviders, ...(slackOn ? { notifier: createSlackNotifier } : {}) });
   let workers: PipelineWorkers | null = null;
   let webhookWorker: WebhookWorker | null = null;
   let server: Server | null = null;
   let outbox: OutboxWorker | null = null;
   let slack: SlackApp | null = null;
-  const marker = await markService(ctx, role);
-  if (!slackOn) logger.warn('SLACK_BOT_TOKEN is unset: Slack is off (no commands, approval cards or alerts)');
-  if (config.env.EMERGENCY_STOP) logger.warn('EMERGENCY_STOP is set: this process makes no outbound call');
-  if (role === 'worker' || role === 'all') {
-    workers = startPipelineWorkers(ctx);
-    if (slackOn) outbox = startOutboxWorker(ctx);
-    webhookWorker = startWebhookWorker(ctx);
-  }
-  if (role === 'web' || role === 'all') {
-    const http = createHttpApp(ctx);
-    if (slackOn) slack = createSlackApp(ctx, { http });
-    server = await listen(http, config.env.PORT);
-    await slack?.start();
-    logger.info({ port: config.env.PORT }, 'http server listening');
+  let marker: NodeJS.Timeout | undefined;
+  const closeAll = async () => {
+    clearInterval(marker);
+    await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
+    await slack?.stop();
+    await workers?.close();
+    await outbox?.close();
+    await webhookWorker?.close();
+    await ctx.close();
+    await handle.close();
+  };
+  try {
+    marker = await markService(ctx, role);
+    // Each warning once in the log and, with Slack on, as a WARNING alert (the outbox dedupes restarts).
+    for (const warning of durability.warnings) {
+      if (slackOn) logger.warn({ level_name: 'WARNING', policy: durability.policy, persistence: durability.persistence }, warning);
+      await ctx.notifier.alert('WARNING', warning, { policy: durability.policy, persistence: durability.persistence });
+    }
+    if (!slackOn) logger.warn('SLACK_BOT_TOKEN is unset: Slack is off (no commands, approval cards or alerts)');
+    if (config.env.EMERGENCY_STOP) logger.warn('EMERGENCY_STOP is set: this process makes no outbound call');
+    if (role === 'worker' || role === 'all') {
+      workers = startPipelineWorkers(ctx);
+      if (slackOn) outbox = startOutboxWorker(ctx);
+      webhookWorker = startWebhookWorker(ctx);
+    }
+    if (role === 'web' || role === 'all') {
+      const http = createHttpApp(ctx);
+      if (slackOn) slack = createSlackApp(ctx, { http });
+      server = await listen(http, config.env.PORT);
+      await slack?.start();
+      logger.info({ port: config.env.PORT }, 'http server listening');
+    }
+  } catch (err) {
+    // Nothing is left behind: the embedded redis-server above all must not outlive this process.
+    await closeAll().catch(() => undefined);
+    throw err;
   }
   logger.info({ role, providers: ctx.providers.kind, config: config.file }, 'caio started');
 
@@ -56,14 +89,7 @@ export async function startService(role: Role): Promise<void> {
     }
     stopping = true;
     logger.info({ signal }, 'shutting down: finishing in-flight jobs');
-    clearInterval(marker);
-    await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
-    await slack?.stop();
-    await workers?.close();
-    await outbox?.close();
-    await webhookWorker?.close();
-    await ctx.close();
-    await handle.close();
+    await closeAll();
     logger.info('shutdown complete');
     process.exit(0);
   };
@@ -84,13 +110,9 @@ async function markService(ctx: AppContext, role: Role): Promise<NodeJS.Timeout>
 }
 
 function fail(err: unknown): never {
-  if (err instanceof ConfigError || err instanceof RunRequestError) {
+  if (err instanceof ConfigError || err instanceof RunRequestError || err instanceof StartupError) {
     process.stderr.write(`${err.message}\n`);
     process.exit(2);
-  }
-  if (err instanceof RedisUnavailableError) {
-    process.stderr.write(`${err.message}\n`);
-    process.exit(1);
   }
   if (err instanceof Error && 'code' in err && err.code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') {
     process.stderr.write(`${err.message}\nRun "caio help" for usage.\n`);
@@ -101,6 +123,8 @@ function fail(err: unknown): never {
 }
 
 export async function main(argv: string[]): Promise<void> {
+  // Before anything reads the environment; a variable set in the real environment wins.
+  loadEnvFile();
   if (isCliInvocation(argv)) {
     process.exitCode = await runCli(argv);
     return;

@@ -35,7 +35,8 @@ function help(): string {
 
 ${rows.map(([synopsis, what]) => `  ${synopsis.padEnd(width)}${what}`).join('\n')}
 
-REDIS_URL selects Redis; without it a private redis-server is started and discarded on exit.
+REDIS_URL selects Redis; without it a command uses the Redis a local service keeps in CAIO_DATA_DIR
+when one runs, else a private redis-server discarded on exit.
 Results go to stdout, notes and logs to stderr.`;
 }
 

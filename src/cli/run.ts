@@ -116,6 +116,6 @@ Exit codes:
       } finally {
         await workers.close();
       }
-    }, { slack: !values.sandbox });
+    }, { slack: !values.sandbox, redis: values.sandbox ? 'throwaway' : 'attach' });
   },
 };

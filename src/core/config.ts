@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { z } from 'zod';
 
@@ -380,6 +380,15 @@ export function parseFileConfig(raw: unknown, where: string): FileConfig {
   const result = fileConfigSchema.safeParse(raw);
   if (!result.success) throw new ConfigError(describeIssues(where, result.error));
   return result.data;
+  /** Where the embedded Redis (REDIS_URL unset) keeps its data: AOF, so a restart loses nothing. */
+  CAIO_DATA_DIR: z
+    .string()
+    .optional()
+    .transform((v) => (v && v.trim() !== '' ? v.trim() : './data')),
+  /** 1/true: start even on a Redis whose maxmemory-policy may evict keys (jobs, idempotency keys). */
+  CAIO_ALLOW_EVICTION: flag,
+  /** Bearer token (or ?token=) for /admin/queues and /metrics; unset → no queue view, /metrics on loopback only. */
+  ADMIN_TOKEN: optionalString,
 }
 
 /**
@@ -435,3 +444,18 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
 export function buildConfig(settings: unknown = {}, env: NodeJS.ProcessEnv = {}): Config {
   return { ...parseFileConfig(settings, 'inline settings'), env: parseEnv(env), file: 'inline settings' };
 }
+/**
+ * Loads `.env` (or `CAIO_ENV_FILE`) into the environment when the file exists, with Node's own
+ * parser; a variable already set in the environment wins. Returns the file loaded, if any.
+ */
+export function loadEnvFile(env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): string | null {
+  const file = resolve(cwd, env.CAIO_ENV_FILE && env.CAIO_ENV_FILE.trim() !== '' ? env.CAIO_ENV_FILE.trim() : '.env');
+  if (!existsSync(file)) return null;
+  try {
+    process.loadEnvFile(file);
+  } catch (err) {
+    throw new ConfigError(`cannot read the environment file ${file}: ${(err as Error).message}`);
+  }
+  return file;
+}
+

@@ -1,9 +1,10 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { delimiter, join } from 'node:path';
+import { delimiter, join, resolve } from 'node:path';
 import { Redis } from 'ioredis';
+import { StartupError } from './startup-error.ts';
 
 export type { Redis };
 
@@ -12,11 +13,11 @@ export function createRedis(url: string): Redis {
   return new Redis(url, { maxRetriesPerRequest: null, enableReadyCheck: true, lazyConnect: false });
 }
 
-/** Thrown when no REDIS_URL is set and no redis-server binary can be found. */
-export class RedisUnavailableError extends Error {
-  readonly code = 'REDIS_UNAVAILABLE';
+/** Thrown when no REDIS_URL is set and no redis-server binary can be found (exit code 2). */
+export class RedisUnavailableError extends StartupError {
   constructor() {
     super(
+      'REDIS_UNAVAILABLE',
       'CAIO needs Redis. No REDIS_URL is set and no redis-server binary was found on PATH, so the ' +
         'embedded Redis cannot start. Install Redis (Debian/Ubuntu: `sudo apt-get install redis-server`, ' +
         'macOS: `brew install redis`) or point REDIS_URL at a running server, e.g. ' +
@@ -29,6 +30,8 @@ export class RedisUnavailableError extends Error {
 export interface EmbeddedRedis {
   url: string;
   port: number;
+  /** The data directory of a persistent Redis; null for a throw-away one. */
+  dataDir: string | null;
   stop(): Promise<void>;
 }
 
@@ -56,20 +59,35 @@ export async function freePort(): Promise<number> {
   });
 }
 
+/** Written into a persistent Redis's data directory while it runs, so a second CAIO finds it. */
+const LOCK_FILE = 'caio-redis.json';
+interface DirLock {
+  url: string;
+  port: number;
+  /** The CAIO process that started (and will stop) that redis-server. */
+  owner: number;
+}
+
 /**
- * Starts a private redis-server on a free loopback port with its own temporary directory and no
- * persistence. Used when REDIS_URL is unset (the demo) and by tests that must stop Redis.
+ * Starts a private redis-server on a free loopback port. Without `dataDir` it is throw-away (a
+ * temporary directory, no persistence): the demo and tests. With `dataDir` it keeps its data there
+ * (AOF, fsync every second, no eviction), so a restart keeps approvals, the stop flag, counters and
+ * the audit; a redis-server left running on that directory by a killed CAIO is taken over.
  */
-export async function startEmbeddedRedis(options: { port?: number } = {}): Promise<EmbeddedRedis> {
+export async function startEmbeddedRedis(options: { port?: number; dataDir?: string } = {}): Promise<EmbeddedRedis> {
+  const dataDir = options.dataDir === undefined ? null : prepareDataDir(options.dataDir);
+  if (dataDir) {
+    const adopted = await adoptOrphan(dataDir);
+    if (adopted) return adopted;
+  }
   const binary = findOnPath('redis-server');
   if (!binary) throw new RedisUnavailableError();
   const port = options.port ?? (await freePort());
-  const dir = mkdtempSync(join(tmpdir(), 'caio-redis-'));
-  const child: ChildProcess = spawn(
-    binary,
-    ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir, '--loglevel', 'warning'],
-    { stdio: 'ignore' },
-  );
+  const dir = dataDir ?? mkdtempSync(join(tmpdir(), 'caio-redis-'));
+  const persistence = dataDir
+    ? ['--appendonly', 'yes', '--appendfsync', 'everysec', '--maxmemory-policy', 'noeviction', '--logfile', join(dir, 'redis.log')]
+    : ['--save', '', '--appendonly', 'no'];
+  const child: ChildProcess = spawn(binary, ['--port', String(port), '--bind', '127.0.0.1', ...persistence, '--dir', dir, '--loglevel', 'warning'], { stdio: 'ignore' });
   const url = `redis://127.0.0.1:${port}`;
   const exited = new Promise<void>((done) => child.once('exit', () => done()));
   let stopped = false;
@@ -77,17 +95,120 @@ export async function startEmbeddedRedis(options: { port?: number } = {}): Promi
     if (stopped) return;
     stopped = true;
     if (child.exitCode === null) {
+      // SIGTERM: redis-server fsyncs the AOF before it exits.
       child.kill('SIGTERM');
-      await Promise.race([exited, new Promise((r) => setTimeout(r, 3000))]);
+      await Promise.race([exited, new Promise((r) => setTimeout(r, 10_000))]);
       if (child.exitCode === null) child.kill('SIGKILL');
     }
-    rmSync(dir, { recursive: true, force: true });
+    if (dataDir) rmSync(join(dataDir, LOCK_FILE), { force: true });
+    else rmSync(dir, { recursive: true, force: true });
   };
-  await waitForRedis(url, 5000).catch(async (err: unknown) => {
+  // Loading a large AOF takes time (PING answers LOADING meanwhile); a throw-away one starts at once.
+  const ready = waitForRedis(url, dataDir ? 120_000 : 5000);
+  const died = exited.then(() => {
+    throw new StartupError(
+      'REDIS_EXITED',
+      `redis-server exited while starting (code ${child.exitCode})${dataDir ? `: see ${join(dataDir, 'redis.log')}` : ''}; fix what it reports, or set REDIS_URL to a running Redis`,
+    );
+  });
+  await Promise.race([ready, died]).catch(async (err: unknown) => {
     await stop();
     throw err;
   });
-  return { url, port, stop };
+  if (dataDir) writeFileSync(join(dataDir, LOCK_FILE), JSON.stringify({ url, port, owner: process.pid } satisfies DirLock));
+  return { url, port, dataDir, stop };
+}
+
+/** Creates the data directory and proves it writable, or says how to fix it. */
+export function prepareDataDir(dir: string): string {
+  const abs = resolve(dir);
+  try {
+    mkdirSync(abs, { recursive: true });
+    const probe = join(abs, `.caio-write-check-${process.pid}`);
+    writeFileSync(probe, '');
+    rmSync(probe);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code ?? (err as Error).message;
+    throw new StartupError(
+      'DATA_DIR_UNWRITABLE',
+      `CAIO_DATA_DIR ${abs} is not a writable directory (${code}): create it and give this user write permission, set CAIO_DATA_DIR to a directory that is, or set REDIS_URL to your own Redis`,
+    );
+  }
+  return abs;
+}
+
+function readLock(dataDir: string): DirLock | null {
+  try {
+    return JSON.parse(readFileSync(join(dataDir, LOCK_FILE), 'utf8')) as DirLock;
+  } catch {
+    return null;
+  }
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * A redis-server still serving `dataDir` (its lock file names it and it reports that directory):
+ * refused while the CAIO that started it lives (two servers must never write one AOF); taken over
+ * when that CAIO was killed, so nothing written since is lost.
+ */
+async function adoptOrphan(dataDir: string): Promise<EmbeddedRedis | null> {
+  const lock = readLock(dataDir);
+  if (!lock) return null;
+  const probe = new Redis(lock.url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null, connectTimeout: 1000 });
+  probe.on('error', () => undefined);
+  try {
+    await probe.connect();
+    const [, servedDir] = (await probe.config('GET', 'dir')) as [string, string];
+    if (resolve(servedDir) !== dataDir) return null;
+  } catch {
+    return null;
+  } finally {
+    probe.disconnect();
+  }
+  if (lock.owner !== process.pid && alive(lock.owner)) {
+    throw new StartupError(
+      'DATA_DIR_IN_USE',
+      `CAIO_DATA_DIR ${dataDir} is in use by the Redis of another CAIO process (pid ${lock.owner}): set REDIS_URL=${lock.url} to share it, or set CAIO_DATA_DIR to another directory`,
+    );
+  }
+  writeFileSync(join(dataDir, LOCK_FILE), JSON.stringify({ ...lock, owner: process.pid } satisfies DirLock));
+  let stopped = false;
+  return {
+    url: lock.url,
+    port: lock.port,
+    dataDir,
+    async stop() {
+      if (stopped) return;
+      stopped = true;
+      // Not our child: ask it to shut down (it fsyncs the AOF first).
+      const conn = new Redis(lock.url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+      conn.on('error', () => undefined);
+      await conn
+        .connect()
+        .then(() => conn.shutdown())
+        .catch(() => undefined);
+      conn.disconnect();
+      rmSync(join(dataDir, LOCK_FILE), { force: true });
+    },
+  };
+}
+
+/** The persistent Redis serving `dataDir` right now, if any (the CLI attaches to a running service's). */
+export async function runningRedisIn(dataDir: string): Promise<string | null> {
+  const lock = readLock(resolve(dataDir));
+  if (!lock || !alive(lock.owner)) return null;
+  return waitForRedis(lock.url, 0).then(
+    () => lock.url,
+    () => null,
+  );
 }
 
 /** Resolves once a PING succeeds, or rejects after the timeout. */

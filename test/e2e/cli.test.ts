@@ -216,12 +216,12 @@ describe('service roles', () => {
 });
 
 describe('embedded Redis', () => {
-  it('without REDIS_URL and without redis-server on PATH, says how to fix it and exits non-zero', async () => {
+  it('without REDIS_URL and without redis-server on PATH, says how to fix it and exits 2', async () => {
     const { mkdtempSync, rmSync } = await import('node:fs');
     const { tmpdir } = await import('node:os');
     const emptyBin = mkdtempSync(`${tmpdir()}/caio-nobin-`);
     const caio = spawnCaio(['run', '--sandbox', '--leads', '1'], { PATH: emptyBin });
-    expect(await caio.exited).toBe(1);
+    expect(await caio.exited).toBe(2);
     expect(caio.output()).toContain('no redis-server binary was found on PATH');
     expect(caio.output()).toContain('REDIS_URL=redis://127.0.0.1:6379');
     rmSync(emptyBin, { recursive: true, force: true });

@@ -5,6 +5,9 @@ import { join, resolve } from 'node:path';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 export const CAIO_BIN = join(ROOT, 'bin/caio.js');
+/** Paths that do not exist: the defaults of spawned processes, so they start from nothing. */
+const NO_ENV_FILE = join(tmpdir(), 'caio-test-no-env-file');
+const NO_DATA_DIR = join(tmpdir(), `caio-test-data-${process.pid}`);
 
 export interface WorkerProcess {
   child: ChildProcess;
@@ -26,7 +29,8 @@ export function writeTempConfig(settings: unknown): { file: string; cleanup(): v
 export function spawnCaio(args: string[], env: Record<string, string>): WorkerProcess {
   const child = spawn(process.execPath, [CAIO_BIN, ...args], {
     cwd: ROOT,
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', LOG_LEVEL: 'warn', ...env },
+    // A developer's .env and ./data never reach a test: a test names what it wants.
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', LOG_LEVEL: 'warn', CAIO_ENV_FILE: NO_ENV_FILE, CAIO_DATA_DIR: NO_DATA_DIR, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
