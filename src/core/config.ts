@@ -331,6 +331,15 @@ export const envSchema = z.object({
   HEYREACH_CAMPAIGN_ID: optionalString,
   WEBHOOK_SECRET: optionalString,
   EMERGENCY_STOP: flag,
+  /** Where the embedded Redis (REDIS_URL unset) keeps its data: AOF, so a restart loses nothing. */
+  CAIO_DATA_DIR: z
+    .string()
+    .optional()
+    .transform((v) => (v && v.trim() !== '' ? v.trim() : './data')),
+  /** 1/true: start even on a Redis whose maxmemory-policy may evict keys (jobs, idempotency keys). */
+  CAIO_ALLOW_EVICTION: flag,
+  /** Bearer token (or ?token=) for /admin/queues and /metrics; unset → no queue view, /metrics on loopback only. */
+  ADMIN_TOKEN: optionalString,
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).optional().transform((v) => v ?? 'info'),
 });
 
@@ -380,15 +389,6 @@ export function parseFileConfig(raw: unknown, where: string): FileConfig {
   const result = fileConfigSchema.safeParse(raw);
   if (!result.success) throw new ConfigError(describeIssues(where, result.error));
   return result.data;
-  /** Where the embedded Redis (REDIS_URL unset) keeps its data: AOF, so a restart loses nothing. */
-  CAIO_DATA_DIR: z
-    .string()
-    .optional()
-    .transform((v) => (v && v.trim() !== '' ? v.trim() : './data')),
-  /** 1/true: start even on a Redis whose maxmemory-policy may evict keys (jobs, idempotency keys). */
-  CAIO_ALLOW_EVICTION: flag,
-  /** Bearer token (or ?token=) for /admin/queues and /metrics; unset → no queue view, /metrics on loopback only. */
-  ADMIN_TOKEN: optionalString,
 }
 
 /**
@@ -444,6 +444,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
 export function buildConfig(settings: unknown = {}, env: NodeJS.ProcessEnv = {}): Config {
   return { ...parseFileConfig(settings, 'inline settings'), env: parseEnv(env), file: 'inline settings' };
 }
+
 /**
  * Loads `.env` (or `CAIO_ENV_FILE`) into the environment when the file exists, with Node's own
  * parser; a variable already set in the environment wins. Returns the file loaded, if any.
@@ -458,4 +459,3 @@ export function loadEnvFile(env: NodeJS.ProcessEnv = process.env, cwd = process.
   }
   return file;
 }
-
