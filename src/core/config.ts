@@ -221,6 +221,15 @@ const webhooksSchema = z.strictObject({
   worker_concurrency: z.number().int().min(1).max(500).prefault(20),
   /** Events kept per lead in its Instantly timeline (oldest dropped first). */
   timeline_max_events: z.number().int().min(1).prefault(200),
+  /** Webhook requests one client IP may make per window, across all web replicas (429 past it). */
+  rate_limit: z
+    .strictObject({
+      max: z.number().int().min(1).prefault(6000),
+      per_ms: z.number().int().min(1000).prefault(60_000),
+      /** Load balancers in front of CAIO whose X-Forwarded-For is believed (0: the socket's address counts). */
+      proxy_hops: z.number().int().min(0).max(10).prefault(0),
+    })
+    .prefault({}),
   bounce: z
     .strictObject({
       /** Auto-pause when bounces among the last `window_sends` sends exceed this fraction. */

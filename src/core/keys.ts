@@ -97,6 +97,8 @@ function webhookKeys(prefix: string) {
     bouncedAddresses: k('instantly', 'bounced'),
     /** Addresses whose cadence was stopped (reply, bounce, unsubscribe), with the reason. */
     cadenceStopped: k('cadence', 'stopped'),
+    /** Webhook requests from one client address in one rate-limit window. */
+    rateLimit: (ip: string, window: string) => k('ratelimit', ip, window),
   };
 }
 

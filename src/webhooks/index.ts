@@ -4,7 +4,7 @@ import { createAcceptor, QueueUnavailableError } from './accept.ts';
 import { createClayHandler } from './clay.ts';
 import { createInstantlyHandler } from './instantly.ts';
 import { bodyErrorHandler, createJsonBody } from './json-body.ts';
-import { createMetricsHandler } from './metrics-route.ts';
+import { createRateLimit } from './rate-limit.ts';
 import { createRb2bHandler } from './rb2b.ts';
 import { createRequestContext, locals } from './request-context.ts';
 import type { RouteDeps } from './route-deps.ts';
@@ -30,7 +30,7 @@ function errorHandler(err: unknown, _req: Request, res: Response, _next: NextFun
   res.status(500).json({ error: 'internal error' });
 }
 
-/** The webhook routes of DESIGN §4 (Clay, RB2B, Instantly) and /metrics. */
+/** The webhook routes of DESIGN §4 (Clay, RB2B, Instantly). */
 export function createWebhookRouter(ctx: AppContext): Router {
   const router = Router();
   const webhookKeys = ctx.keys.webhooks;
@@ -43,15 +43,15 @@ export function createWebhookRouter(ctx: AppContext): Router {
   if (!ctx.config.env.WEBHOOK_SECRET) ctx.logger.warn('WEBHOOK_SECRET is not set: every webhook is refused until it is');
   const secret = createSecretCheck(ctx.config.env.WEBHOOK_SECRET);
   const body = createJsonBody(ctx.config.webhooks.max_body_bytes);
-  // Order matters: the request id first (every log line carries it), then the secret (before the
-  // body is read), then the size-limited JSON parse, then the route's own validation.
+  const rateLimit = createRateLimit({ redis: ctx.webhookQueue.redis, keys: ctx.keys.webhooks }, ctx.config.webhooks.rate_limit);
+  // Order matters: the request id first (every log line carries it), then the per-IP rate limit and
+  // the secret (before the body is read), then the size-limited JSON parse, then the route's own validation.
   const route = (path: string, name: string, handler: AsyncHandler) =>
-    router.post(path, createRequestContext(ctx, name), secret, ...body, handle(handler), bodyErrorHandler, errorHandler);
+    router.post(path, createRequestContext(ctx, name), rateLimit, secret, ...body, handle(handler), bodyErrorHandler, errorHandler);
 
   route('/webhooks/clay', 'clay', createClayHandler(deps, 'unified'));
   route('/api/clay-callback', 'clay_legacy', createClayHandler(deps, 'legacy'));
   route('/webhooks/rb2b', 'rb2b', createRb2bHandler(deps));
   route('/webhooks/instantly', 'instantly', createInstantlyHandler(deps));
-  router.get('/metrics', handle(createMetricsHandler(ctx)));
   return router;
 }

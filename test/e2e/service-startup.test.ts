@@ -148,12 +148,12 @@ describe('the embedded Redis keeps its data (REDIS_URL unset)', () => {
 describe('start-up checks of the Redis it is given', () => {
   it('a Redis without persistence starts with a warning, logged and queued as a WARNING alert for Slack', { timeout: 60_000 }, async () => {
     // The tests' own Redis runs without AOF or snapshots.
-    const env = { ...sharedRedisEnv(), SLACK_BOT_TOKEN: 'xoxb-test', SLACK_ALERT_CHANNEL: 'CALERT', SLACK_API_URL: 'http://127.0.0.1:9/api/' };
+    const env: Record<string, string> = { ...sharedRedisEnv(), SLACK_BOT_TOKEN: 'xoxb-test', SLACK_ALERT_CHANNEL: 'CALERT', SLACK_API_URL: 'http://127.0.0.1:9/api/' };
     const caio = service(['--role', 'worker'], env);
     await started(caio);
     expect(caio.output()).toMatch(/"level_name":"WARNING".*Redis has no persistence.*set appendonly yes/);
     const redis = new Redis(TEST_REDIS_URL, { maxRetriesPerRequest: null });
-    const outbox = new Queue(OUTBOX_QUEUE, { connection: redis, prefix: bullPrefix(env.CAIO_REDIS_PREFIX) });
+    const outbox = new Queue(OUTBOX_QUEUE, { connection: redis, prefix: bullPrefix(env.CAIO_REDIS_PREFIX ?? '') });
     const jobs = await outbox.getJobs(['waiting', 'active', 'delayed', 'prioritized', 'failed', 'completed']);
     const alerts = jobs.map((j) => j.data as { kind: string; level?: string; text?: string }).filter((d) => d.kind === 'alert');
     expect(alerts).toEqual([expect.objectContaining({ level: 'WARNING', text: expect.stringContaining('Redis has no persistence') })]);

@@ -45,8 +45,9 @@ export async function keysUnder(redis: Redis, prefix: string): Promise<string[]>
   do {
     const [next, batch] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
     cursor = next;
-    // BullMQ writes each queue's meta key lazily on first use: queue metadata, not a stored event.
-    found.push(...batch.filter((k) => !k.endsWith(":meta")));
+    // BullMQ writes each queue's meta key lazily on first use: queue metadata, not a stored event;
+    // every request, refused or not, counts against its address's rate limit: a counter, not an event.
+    found.push(...batch.filter((k) => !k.endsWith(":meta") && !k.includes(':wh:ratelimit:')));
   } while (cursor !== '0');
   return found.sort();
 }
