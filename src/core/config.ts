@@ -85,6 +85,8 @@ const pipelineSchema = z.strictObject({
   sweep_ms: z.number().int().min(100).prefault(60_000),
   /** Completed jobs are kept this long so a duplicate add with the same id stays a no-op. */
   keep_jobs_s: z.number().int().min(60).prefault(7 * 24 * 3600),
+  /** Ask BetterContact for a phone number too (a paid add-on) for the day-3 call task. */
+  call_task_phone: z.boolean().prefault(false),
 });
 
 const cadenceSchema = z.strictObject({

@@ -18,6 +18,7 @@ export interface ClayCallback {
   linkedin_url?: string | null | undefined;
   industry?: string | null | undefined;
   employee_count?: number | string | null | undefined;
+  phone?: string | number | null | undefined;
 }
 
 /** applied: the waiting lead resumes; late: stored after the timeout, not applied; duplicate: seen before. */

@@ -87,6 +87,8 @@ export interface Lead extends Person {
   /** The provider mode of the run that created it (absent on leads written before modes were recorded). */
   providers?: ProviderMode;
   enriched_by?: EnrichedBy;
+  /** A phone number an enrichment tier returned (E.164 when the provider gives it); null or absent: none on file. */
+  phone?: string | null;
   icp?: IcpScore;
   email_draft?: CraftedEmail;
   cadence?: CadenceStep[];

@@ -26,6 +26,15 @@ function displayName(lead: Lead): string {
   return [lead.first_name, lead.last_name].filter(Boolean).join(' ') || lead.email || lead.ref;
 }
 
+/** The day-3 call task: who, and the number to call (or that there is none, with the profile instead). */
+export function callTaskText(lead: Lead, day: number): string {
+  const who = `${displayName(lead)}${lead.title ? `, ${lead.title}` : ''} at ${lead.company_name ?? 'unknown company'}`;
+  const reach = lead.phone
+    ? `phone ${lead.phone}`
+    : `no phone number on file${lead.linkedin_url ? `; LinkedIn ${lead.linkedin_url}` : ''}`;
+  return `Call task (cadence day ${day}): ${who} — ${reach}`;
+}
+
 /**
  * One cadence step, behind the same rules as an email: a suppressed address (reply, bounce,
  * unsubscribe) ends the cadence, a stop parks the step, shadow mode records instead of acting.
@@ -47,8 +56,8 @@ export function createCadenceProcessor(deps: PipelineDeps) {
     if (!safety) return park(job, token, Date.now() + STOPPED_RECHECK_MS);
     const shadow = safety.shadow_mode || !safety.actually_send;
     if (channel === 'call') {
-      await notifier.alert('INFO', `Call task (cadence day ${day}): ${displayName(lead)}${lead.title ? `, ${lead.title}` : ''} at ${lead.company_name ?? 'unknown company'}`, { lead: ref });
-      await audit.append({ actor: 'system', action: 'cadence.call_task', subject, details: { day } });
+      await notifier.alert('INFO', callTaskText(lead, day), { lead: ref });
+      await audit.append({ actor: 'system', action: 'cadence.call_task', subject, details: { day, phone: Boolean(lead.phone) } });
       return;
     }
     if (shadow) {

@@ -7,6 +7,7 @@ import type { LeadJobData } from './queues.ts';
 import { parkOnDeferred } from './park-on-deferred.ts';
 import { finishLead, handOn, runLeadStage } from './stage-runner.ts';
 import { park, waitWhileStopped } from '../core/queue.ts';
+import { cleanPhone } from '../core/phone.ts';
 
 /** Where a lead's enrichment is between wake-ups; kept in the job's data so a crash loses nothing. */
 export interface EnrichJobData extends LeadJobData {
@@ -40,7 +41,7 @@ export function clayResultToEmail(payload: ClayCallback): EmailFound | null {
   const status = payload.email_status?.toLowerCase() ?? null;
   if (!payload.email || status === 'invalid' || status === 'not_found') return null;
   const person = parsePerson({ id: 'clay', ...payload, email: payload.email });
-  return { email: payload.email.trim(), email_status: status, patch: person };
+  return { email: payload.email.trim(), email_status: status, patch: person, phone: cleanPhone(payload.phone) };
 }
 
 /**
@@ -56,7 +57,8 @@ export function createEnrichProcessor(deps: PipelineDeps) {
       await finishLead(deps, lead.runId, lead.ref, 'enrich', 'dropped');
       return;
     }
-    await store.updateLead(lead.ref, { ...fillMissing(lead, found.patch), email: found.email, email_status: found.email_status, enriched_by: by, state: 'enriched' }, lead);
+    const phone = lead.phone ?? found.phone ?? null;
+    await store.updateLead(lead.ref, { ...fillMissing(lead, found.patch), email: found.email, email_status: found.email_status, enriched_by: by, state: 'enriched', ...(phone ? { phone } : {}) }, lead);
     await handOn(deps, lead, 'enrich', 'segment');
   }
 
@@ -110,7 +112,7 @@ export function createEnrichProcessor(deps: PipelineDeps) {
     await waitWhileStopped(job, token, deps);
     const result = await providers.bettercontact.poll(job.data.requestId);
     if (result.done) {
-      return result.email ? finish(lead, 'bettercontact', { email: result.email, email_status: result.email_status }) : finish(lead, 'unenriched', null);
+      return result.email ? finish(lead, 'bettercontact', { email: result.email, email_status: result.email_status, phone: result.phone ?? null }) : finish(lead, 'unenriched', null);
     }
     if (Date.now() >= (job.data.deadline ?? 0)) return finish(lead, 'unenriched', null);
     const polls = (job.data.polls ?? 0) + 1;

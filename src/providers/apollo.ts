@@ -3,6 +3,7 @@ import type { Lead, Person, Source } from '../core/types.ts';
 import { parsePerson } from './person-schema.ts';
 import { versionedUrl, type ProviderChannel, type ProviderDeps } from './provider-call.ts';
 import type { EmailMatcher, LeadSearch, SearchPage } from './types.ts';
+import { cleanPhone } from '../core/phone.ts';
 
 /** Apollo stops at 50,000 results (500 pages of 100). */
 const MAX_RESULTS = 50_000;
@@ -45,6 +46,8 @@ export const apolloMatchSchema = z.object({
       title: z.string().nullish(),
       linkedin_url: z.string().nullish(),
       organization: organizationSchema,
+      // Only what Apollo returns anyway: CAIO never asks for reveal_phone_number (it costs credits).
+      phone_numbers: z.array(z.looseObject({ sanitized_number: z.string().nullish(), raw_number: z.string().nullish() })).nullish(),
     })
     // Required key: a body without `person` is not Apollo's answer, so it is a WARNING, not a quiet miss.
     .nullable(),
@@ -138,7 +141,8 @@ export function createApollo(deps: ProviderDeps, channel: ProviderChannel, apiKe
           industry: person.organization?.industry,
           employee_count: person.organization?.estimated_num_employees,
         });
-        return { email, email_status: person.email_status ?? null, patch };
+        const phone = person.phone_numbers?.[0];
+        return { email, email_status: person.email_status ?? null, patch, phone: cleanPhone(phone?.sanitized_number ?? phone?.raw_number) };
       } finally {
         if (!spent) await deps.credits.refund('apollo_reveals', 1);
       }

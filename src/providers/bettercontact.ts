@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { HttpStatusError } from '../core/http-client.ts';
 import { versionedUrl, type ProviderChannel, type ProviderDeps } from './provider-call.ts';
 import type { BetterContactClient } from './types.ts';
+import { cleanPhone } from '../core/phone.ts';
 
 /** A request id we hand out ourselves when the tier is skipped; polling it ends at once as a miss. */
 const SKIPPED = 'skipped';
@@ -12,6 +13,7 @@ const rowSchema = z.object({
   enriched: z.boolean().nullish(),
   contact_email_address: z.string().nullish(),
   contact_email_address_status: z.string().nullish(),
+  contact_phone_number: z.union([z.string(), z.number()]).nullish(),
 });
 
 /** 202 while not_started/processing; 200 once terminated (or on_hold: out of credits, resumes on top-up). */
@@ -45,7 +47,8 @@ export function createBetterContact(deps: ProviderDeps, channel: ProviderChannel
           },
         ],
         enrich_email_address: true,
-        enrich_phone_number: false,
+        // A paid add-on (402 without it): only when the day-3 call task should carry a number.
+        enrich_phone_number: deps.config.pipeline.call_task_phone,
       };
       const route = 'async';
       const res = await channel.call({ route, method: 'POST', url: versionedUrl(base, '/api/v2', '/async'), headers, body, idempotent: false }).catch(async (err: unknown) => {
@@ -75,7 +78,8 @@ export function createBetterContact(deps: ProviderDeps, channel: ProviderChannel
       const row = parsed.data?.[0];
       const status = row?.contact_email_address_status ?? null;
       const email = row?.contact_email_address?.trim() || null;
-      return { done: true, email: email && status && USABLE.has(status) ? email : null, email_status: status, credits: parsed.credits_consumed ?? 0 };
+      const phone = cleanPhone(row?.contact_phone_number);
+      return { done: true, email: email && status && USABLE.has(status) ? email : null, email_status: status, credits: parsed.credits_consumed ?? 0, phone };
     },
   };
 }

@@ -15,6 +15,8 @@ export interface EmailFound {
   email_status: string | null;
   /** Fields the provider filled in that were empty on the lead. */
   patch?: Partial<Person>;
+  /** A phone number the provider returned with the email (never revealed at extra cost). */
+  phone?: string | null;
 }
 
 /** Apollo People Match: one credit per reveal, never asks for phone numbers. */
@@ -52,7 +54,7 @@ export interface ClayVisitorRow {
 
 export type BetterContactPoll =
   | { done: false }
-  | { done: true; email: string | null; email_status: string | null; credits: number };
+  | { done: true; email: string | null; email_status: string | null; credits: number; phone?: string | null };
 
 /** BetterContact: asynchronous submit, then poll by request id. */
 export interface BetterContactClient {

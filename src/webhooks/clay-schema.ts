@@ -25,12 +25,14 @@ export const clayCallbackSchema = z.looseObject({
   linkedin_url: text,
   industry: text,
   employee_count: z.union([z.number(), z.string().max(100)]).nullish(),
+  /** Optional phone column (the day-3 call task shows it). */
+  phone: z.union([z.string().max(100), z.number()]).nullish(),
 });
 
 export type ClayCallbackBody = z.infer<typeof clayCallbackSchema>;
 
 /** The fields a job carries (extra columns are dropped, so job data stays small). */
-const ENRICHMENT_FIELDS = ['email', 'email_status', 'first_name', 'last_name', 'title', 'company_name', 'company_domain', 'linkedin_url', 'industry', 'employee_count'] as const;
+const ENRICHMENT_FIELDS = ['email', 'email_status', 'first_name', 'last_name', 'title', 'company_name', 'company_domain', 'linkedin_url', 'industry', 'employee_count', 'phone'] as const;
 
 export type ClayEnrichment = Pick<ClayCallbackBody, (typeof ENRICHMENT_FIELDS)[number]>;
 
