@@ -5,6 +5,7 @@ import type { Run } from '../core/store.ts';
 import { columnWidths, stageRows } from '../core/stage-table.ts';
 import type { Health } from '../health.ts';
 import type { Kpis } from '../core/kpis.ts';
+import type { SenderUsage } from '../core/linkedin-senders.ts';
 import { context, esc, mrkdwn, when, who, type Block } from './format.ts';
 
 export const ACTION_STOP = 'emergency_stop';
@@ -98,6 +99,17 @@ export interface Snapshot {
   policy: PolicyRead;
   /** Instantly email KPIs of the UTC day (from its webhooks). */
   kpis: Kpis & { day: string };
+  /** Connection requests per LinkedIn sender today and over the rolling week (null: unreadable). */
+  linkedin?: SenderUsage[] | null;
+}
+
+/** One line per LinkedIn sender: today against its (ramped) day cap, the rolling week against its cap. */
+export function linkedinText(usage: SenderUsage[] | null | undefined): string {
+  if (!usage) return '*LinkedIn connection requests*: unknown';
+  const rows = usage.map(
+    (u) => `\`${esc(u.sender)}\` today ${u.today}/${u.capToday} · 7 days ${u.week}/${u.weeklyCap}${u.rampWeek !== null ? ` · ramp week ${u.rampWeek}` : ''}`,
+  );
+  return `*LinkedIn connection requests*\n${rows.join('\n')}`;
 }
 
 const pct = (rate: number) => `${(rate * 100).toFixed(1)}%`;
@@ -151,6 +163,7 @@ export function statusBlocks(snap: Snapshot): Block[] {
   return [
     mrkdwn(emergencyText(snap.stop)),
     mrkdwn(sendsText(snap.health)),
+    mrkdwn(linkedinText(snap.linkedin)),
     mrkdwn(`*Queues*\n${queueText(snap.health)}`),
     mrkdwn(`*Last runs*\n${runsText(snap.runs)}`),
     stopOrResume(snap.stop.stopped),
@@ -170,6 +183,7 @@ export function homeView(snap: Snapshot): types.HomeView {
       mrkdwn(`*Safety settings*\n${safetyText(snap.policy)}`),
       mrkdwn(sendsText(snap.health)),
       mrkdwn(kpiText(snap.kpis)),
+      mrkdwn(linkedinText(snap.linkedin)),
       mrkdwn(`*Queue depths*\n${queueText(snap.health)}`),
       mrkdwn(`*Last five runs*\n${runsText(snap.runs)}`),
       context(`Updated ${when(snap.at)}`),

@@ -1,19 +1,22 @@
 import type { AppContext } from '../context.ts';
 import { checkHealth } from '../health.ts';
 import { readKpis } from '../core/kpis.ts';
+import { createLinkedInSenders } from '../core/linkedin-senders.ts';
 import type { Snapshot } from './blocks-control.ts';
 
 /** Everything /caio status and App Home show, read fresh from Redis. */
 export async function loadSnapshot(ctx: AppContext): Promise<Snapshot> {
   const day = new Date().toISOString().slice(0, 10);
-  const [health, stop, runs, kpis, policy] = await Promise.all([
+  const senders = createLinkedInSenders({ redis: ctx.redis, prefix: ctx.keys.prefix, linkedin: ctx.config.linkedin, dayMs: ctx.config.cadence.day_ms, senderIds: ctx.config.env.HEYREACH_SENDER_IDS });
+  const [health, stop, runs, kpis, policy, linkedin] = await Promise.all([
     checkHealth(ctx),
     ctx.emergency.state(),
     ctx.store.listRuns(5),
     readKpis(ctx.redis, ctx.keys.webhooks, { day }),
     ctx.policy.read(),
+    senders.usage().catch(() => null),
   ]);
-  return { at: new Date().toISOString(), health, stop, runs, policy, kpis: { day, ...kpis } };
+  return { at: new Date().toISOString(), health, stop, runs, policy, kpis: { day, ...kpis }, linkedin };
 }
 
 export interface SnapshotCache {

@@ -98,6 +98,23 @@ const cadenceSchema = z.strictObject({
   concurrency: z.number().int().min(1).max(100).prefault(5),
 });
 
+/**
+ * LinkedIn sender safety (DESIGN §9): connection requests per sender, counted cluster-wide.
+ * LinkedIn restricts accounts above roughly 20-25 requests a day and 100 a week.
+ */
+const linkedinSchema = z.strictObject({
+  daily_connection_cap: z
+    .number()
+    .int()
+    .min(1)
+    .max(25, 'must be at most 25 (LinkedIn restricts accounts that send more connection requests a day)')
+    .prefault(20),
+  /** Per sender over any rolling 7 days. */
+  weekly_connection_cap: z.number().int().min(1).max(200, 'must be at most 200 connection requests a week').prefault(100),
+  /** A new sender's daily cap in its 1st, 2nd, 3rd… week of use by CAIO; the daily cap applies after. */
+  ramp: z.array(z.number().int().min(1, 'must be a whole number of at least 1 (a week capped at 0 never starts)')).max(52).prefault([5, 10, 15, 20]),
+});
+
 const sandboxSchema = z.strictObject({
   seed: z.number().int().prefault(42),
   clay_callback_delay_ms: z.number().int().min(0).prefault(200),
@@ -269,6 +286,7 @@ export const fileConfigSchema = z.strictObject({
   pipeline: pipelineSchema.prefault({}),
   sandbox: sandboxSchema.prefault({}),
   cadence: cadenceSchema.prefault({}),
+  linkedin: linkedinSchema.prefault({}),
   slack: slackSchema.prefault({}),
   providers: providersSchema.prefault({}),
   webhooks: webhooksSchema.prefault({}),
@@ -283,6 +301,7 @@ export type SendWindow = NonNullable<SafetyConfig['send_window']>;
 export type WarmupConfig = NonNullable<SafetyConfig['warmup']>;
 export type ProvidersConfig = FileConfig['providers'];
 export type WebhooksConfig = FileConfig['webhooks'];
+export type LinkedInConfig = FileConfig['linkedin'];
 
 const flag = z
   .string()
@@ -340,6 +359,11 @@ export const envSchema = z.object({
   HEYREACH_API_KEY: optionalString,
   HEYREACH_BASE_URL: url('https://api.heyreach.io/api/public'),
   HEYREACH_CAMPAIGN_ID: optionalString,
+  /** LinkedIn account ids of the HeyReach senders, comma-separated; each lead keeps one for life. */
+  HEYREACH_SENDER_IDS: z
+    .string()
+    .optional()
+    .transform((v) => [...new Set((v ?? '').split(',').map((s) => s.trim()).filter((s) => s !== ''))]),
   WEBHOOK_SECRET: optionalString,
   EMERGENCY_STOP: flag,
   /** Where the embedded Redis (REDIS_URL unset) keeps its data: AOF, so a restart loses nothing. */

@@ -4,6 +4,8 @@ import type { PipelineDeps } from './deps.ts';
 import type { CadenceJobData } from './queues.ts';
 import { parkIfOtherMode } from './stage-runner.ts';
 import { STOPPED_RECHECK_MS, park } from '../core/queue.ts';
+import { createLinkedInSenders } from '../core/linkedin-senders.ts';
+import { parkOnDeferred } from './park-on-deferred.ts';
 
 /**
  * Schedules the lead's non-email cadence steps after its first email: the LinkedIn steps (days 2,
@@ -41,6 +43,7 @@ export function callTaskText(lead: Lead, day: number): string {
  */
 export function createCadenceProcessor(deps: PipelineDeps) {
   const { store, gate, emergency, audit, providers, redis, keys, notifier } = deps;
+  const senders = createLinkedInSenders({ redis, prefix: keys.prefix, linkedin: deps.config.linkedin, dayMs: deps.config.cadence.day_ms, senderIds: deps.config.env.HEYREACH_SENDER_IDS });
   return async (job: Job<CadenceJobData>, token?: string): Promise<void> => {
     const { ref, channel, step, day } = job.data;
     const lead = await store.getLead(ref);
@@ -64,24 +67,40 @@ export function createCadenceProcessor(deps: PipelineDeps) {
       await audit.append({ actor: 'system', action: 'cadence.shadow', subject, details: { day, channel } });
       return;
     }
-    // HeyReach runs the LinkedIn sequence once the lead is in its campaign: add it once, at step 1.
+    // HeyReach runs the LinkedIn sequence once the lead is in its campaign: add it once, at step 1,
+    // as the connection request of the lead's own sender, within that sender's caps.
     if (step === 1 && providers.heyreach && lead.linkedin_url) {
+      const heyreach = providers.heyreach;
+      const linkedinUrl = lead.linkedin_url;
+      const sender = await senders.senderFor(ref);
+      const slot = await senders.reserve(sender, ref);
+      if (!slot.ok) {
+        // Parked, never dropped: the step comes back when the sender has room again.
+        deps.logger.info({ lead: ref, sender, reason: slot.reason, cap: slot.cap, until: new Date(slot.until).toISOString() }, 'LinkedIn sender at its cap: connection request waits');
+        await audit.append({ actor: 'system', action: 'cadence.linkedin_capped', subject, details: { sender, reason: slot.reason, cap: slot.cap, until: new Date(slot.until).toISOString() } });
+        return park(job, token, slot.until);
+      }
       const first = await redis.set(keys.cadenceLinkedInAdded(ref), '1', 'EX', 60 * 86_400, 'NX');
       if (first) {
-        try {
-          await providers.heyreach.addLeadToCampaign({
-            linkedin_url: lead.linkedin_url,
-            first_name: lead.first_name,
-            last_name: lead.last_name,
-            company_name: lead.company_name,
-            title: lead.title,
-            email: lead.email,
-          });
-        } catch (err) {
-          await redis.del(keys.cadenceLinkedInAdded(ref));
-          throw err;
-        }
+        await parkOnDeferred(job, token, () =>
+          heyreach
+            .addLeadToCampaign({
+              linkedin_url: linkedinUrl,
+              first_name: lead.first_name,
+              last_name: lead.last_name,
+              company_name: lead.company_name,
+              title: lead.title,
+              email: lead.email,
+              linkedInAccountId: senders.accountIdOf(sender),
+            })
+            .catch(async (err: unknown) => {
+              await redis.del(keys.cadenceLinkedInAdded(ref));
+              throw err;
+            }),
+        );
       }
+      await audit.append({ actor: 'system', action: 'cadence.linkedin_step', subject, details: { day, provider: providers.kind, sender } });
+      return;
     }
     await audit.append({ actor: 'system', action: 'cadence.linkedin_step', subject, details: { day, provider: providers.heyreach ? providers.kind : 'none' } });
   };

@@ -105,6 +105,9 @@ export function createSandboxProviders(deps: SandboxDeps): Providers {
       async addLeadToCampaign(lead) {
         await redis.rpush(keys.sandboxHeyReach, JSON.stringify(lead));
       },
+      async stopLead(linkedinUrl) {
+        await redis.rpush(keys.sandboxHeyReach, JSON.stringify({ stopped: linkedinUrl }));
+      },
     },
     async close() {
       for (const timer of timers) clearTimeout(timer);

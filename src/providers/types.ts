@@ -102,9 +102,12 @@ export interface ContactSync {
   upsertContact(contact: CrmContact): Promise<{ contactId: string; created: boolean }>;
 }
 
-/** HeyReach: adds a lead to a LinkedIn campaign (cadence LinkedIn steps). */
+/** HeyReach: adds a lead to a LinkedIn campaign (cadence LinkedIn steps) and stops it there. */
 export interface LinkedInSteps {
-  addLeadToCampaign(lead: { linkedin_url: string; first_name: string | null; last_name: string | null; company_name: string | null; title: string | null; email: string | null }): Promise<void>;
+  /** `linkedInAccountId`: the sender the lead keeps for life (absent: HeyReach picks one). */
+  addLeadToCampaign(lead: { linkedin_url: string; first_name: string | null; last_name: string | null; company_name: string | null; title: string | null; email: string | null; linkedInAccountId?: string | null }): Promise<void>;
+  /** `StopLeadInCampaign`: the lead gets no further LinkedIn step (they replied, bounced or unsubscribed). */
+  stopLead(linkedinUrl: string): Promise<void>;
 }
 
 export interface Providers {
