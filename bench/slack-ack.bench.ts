@@ -149,7 +149,7 @@ async function main(): Promise<void> {
   const bareUrl = `http://127.0.0.1:${(bareServer.address() as AddressInfo).port}${SLACK_EVENTS_PATH}`;
 
   // An approval that the first click decides; every later click is the "already approved" path.
-  const { approval } = await ctx.approvals.request({ runId: 'run_20260101_000000_bench0', leadRef: 'run_20260101_000000_bench0-p1', subject: 'Hello', body: 'Hi' });
+  const { approval } = await ctx.approvals.request({ runId: 'run_20260101_000000_bench0', leadRef: 'run_20260101_000000_bench0-p1', steps: [{ subject: 'Hello', body: 'Hi' }] });
   const statusBody = slashCommandBody({ text: 'status', userId: APPROVER, responseUrl: slack.responseUrl('status') });
   const approveBody = blockActionBody({ userId: APPROVER, actionId: 'approval_approve', value: buttonValue(approval), responseUrl: slack.responseUrl('approve') });
 

@@ -1,13 +1,19 @@
 import type { types } from '@slack/bolt';
 import type { Approval } from '../core/approvals.ts';
+import { EMAIL_STEP_DAYS } from '../core/cadence.ts';
+import { SUBJECT_MAX } from '../core/email-template.ts';
 import { topReasons } from '../core/icp-score.ts';
-import type { Lead } from '../core/types.ts';
+import type { Fragment, Lead } from '../core/types.ts';
 import { context, esc, mrkdwn, sections, when, who, type Block } from './format.ts';
 
 export const ACTION_APPROVE = 'approval_approve';
 export const ACTION_REJECT = 'approval_reject';
 export const ACTION_EDIT = 'approval_edit';
+export const ACTION_SHOW_SEQUENCE = 'approval_show_sequence';
 export const VIEW_EDIT = 'approval_edit_submit';
+
+/** Slack's plain_text_input holds at most 3,000 characters; an email body may have up to 5,000. */
+export const SLACK_INPUT_MAX = 3_000;
 
 /** What a button carries: the approval and the hash of the exact content it was shown with. */
 export function buttonValue(approval: Pick<Approval, 'id' | 'hash'>): string {
@@ -39,8 +45,19 @@ export function highlightBody(body: string, fragments: { text: string }[]): stri
   return esc(body).replace(pattern, (match) => `*${match}*`);
 }
 
+/** The crafted fragments of email step `n` (1-based); step 1 of an older lead is its email_draft. */
+function fragmentsOf(lead: Lead | null, n: number): Fragment[] {
+  return lead?.email_sequence?.[n - 1]?.fragments ?? (n === 1 ? lead?.email_draft?.fragments : undefined) ?? [];
+}
+
+/** "Step 2 · day 5": where a step sits in the cadence. */
+function stepLabel(n: number): string {
+  const day = EMAIL_STEP_DAYS[n - 1];
+  return day === undefined ? `Step ${n}` : `Step ${n} · day ${day}`;
+}
+
 function fragmentList(lead: Lead | null): string {
-  const fragments = lead?.email_draft?.fragments ?? [];
+  const fragments = fragmentsOf(lead, 1);
   if (fragments.length === 0) return '_No personalised fragments._';
   const lines = fragments.map((f) =>
     f.field === null ? `• :warning: "${esc(f.text)}" ← *no source field* (check it)` : `• "${esc(f.text)}" ← \`${f.field}\``,
@@ -48,14 +65,30 @@ function fragmentList(lead: Lead | null): string {
   return `*Personalised fragments*\n${lines.join('\n')}`;
 }
 
+/** Each follow-up's day and subject, with the button that shows every step in full. */
+function followUpBlock(approval: Approval): Block[] {
+  if (approval.steps.length < 2) return [];
+  const lines = approval.steps.slice(1).map((step, i) => `• ${stepLabel(i + 2)}: ${esc(step.subject)}`);
+  return [
+    {
+      type: 'section',
+      block_id: 'approval_sequence',
+      text: { type: 'mrkdwn', text: `*Follow-ups (approved with step 1)*\n${lines.join('\n')}` },
+      // Read-only, so it stays on the card after a decision: what went to Instantly stays readable.
+      accessory: { type: 'button', action_id: ACTION_SHOW_SEQUENCE, text: { type: 'plain_text', text: 'Show sequence' }, value: buttonValue(approval) },
+    },
+  ];
+}
+
 function summaryBlocks(approval: Approval, lead: Lead | null): Block[] {
   return [
     mrkdwn(personLine(lead)),
     mrkdwn(icpText(lead)),
     { type: 'divider' },
-    mrkdwn(`*Subject:* ${esc(approval.subject)}`),
-    ...sections(highlightBody(approval.body, lead?.email_draft?.fragments ?? [])),
+    mrkdwn(`*${approval.steps.length > 1 ? `${stepLabel(1)} · subject` : 'Subject'}:* ${esc(approval.subject)}`),
+    ...sections(highlightBody(approval.body, fragmentsOf(lead, 1))),
     mrkdwn(fragmentList(lead)),
+    ...followUpBlock(approval),
   ];
 }
 
@@ -73,7 +106,7 @@ export function approvalCard(approval: Approval, lead: Lead | null): { text: str
   };
   return {
     // The fallback is what notifications show: escaped like the blocks, so a subject cannot ping @channel.
-    text: `Approval needed: ${esc(approval.subject)}`,
+    text: `Approval needed: ${esc(approval.subject)}${approval.steps.length > 1 ? ` (+${approval.steps.length - 1} follow-ups)` : ''}`,
     blocks: [
       { type: 'header', text: { type: 'plain_text', text: 'Shadow email awaiting approval' } },
       ...summaryBlocks(approval, lead),
@@ -101,28 +134,68 @@ export function decidedCard(approval: Approval, lead: Lead | null, previousSubje
   };
 }
 
-/** The Edit modal, prefilled; private_metadata ties the submission to what was shown. */
+/** Block ids of step `n`'s inputs in the Edit modal (errors are returned on these). */
+export const editBlockId = (field: 'subject' | 'body', n: number) => `${field}_${n}`;
+
+/**
+ * The Edit modal, prefilled with a subject and a body input per step (three blocks a step, so the
+ * five steps stay far below Slack's 100); private_metadata ties the submission to what was shown.
+ * A body over Slack's 3,000-character input limit cannot be prefilled: it is shown as kept as is.
+ */
 export function editModal(approval: Approval): types.ModalView {
+  const blocks: Block[] = [
+    context(`Each step keeps the unsubscribe footer. Slack inputs hold up to ${SLACK_INPUT_MAX.toLocaleString('en')} characters (an email may have 5,000): a longer body is kept as it is.`),
+  ];
+  approval.steps.forEach((step, i) => {
+    const n = i + 1;
+    blocks.push(
+      mrkdwn(`*${stepLabel(n)}*`),
+      {
+        type: 'input',
+        block_id: editBlockId('subject', n),
+        label: { type: 'plain_text', text: `Subject ${n}` },
+        element: { type: 'plain_text_input', action_id: 'value', max_length: SUBJECT_MAX, initial_value: step.subject },
+      },
+      step.body.length > SLACK_INPUT_MAX
+        ? mrkdwn(`*Body ${n}:* ${step.body.length.toLocaleString('en')} characters, over Slack's input limit: kept as it is.`)
+        : {
+            type: 'input',
+            block_id: editBlockId('body', n),
+            label: { type: 'plain_text', text: `Body ${n} (keep the unsubscribe footer)` },
+            element: { type: 'plain_text_input', action_id: 'value', multiline: true, max_length: SLACK_INPUT_MAX, initial_value: step.body },
+          },
+    );
+  });
   return {
     type: 'modal',
     callback_id: VIEW_EDIT,
     private_metadata: buttonValue(approval),
-    title: { type: 'plain_text', text: 'Edit email' },
+    title: { type: 'plain_text', text: approval.steps.length > 1 ? 'Edit email sequence' : 'Edit email' },
     submit: { type: 'plain_text', text: 'Save and approve' },
     close: { type: 'plain_text', text: 'Cancel' },
-    blocks: [
-      {
-        type: 'input',
-        block_id: 'subject',
-        label: { type: 'plain_text', text: 'Subject' },
-        element: { type: 'plain_text_input', action_id: 'value', initial_value: approval.subject },
-      },
-      {
-        type: 'input',
-        block_id: 'body',
-        label: { type: 'plain_text', text: 'Body (keep the unsubscribe footer)' },
-        element: { type: 'plain_text_input', action_id: 'value', multiline: true, initial_value: approval.body },
-      },
-    ],
+    blocks,
+  };
+}
+
+/**
+ * The read-only "Show sequence" modal: every step's subject and body, each body with its own
+ * personalised fragments in bold. `shownHash` is what the card showed; a newer sequence says so.
+ */
+export function sequenceModal(approval: Approval, lead: Lead | null, shownHash?: string): types.ModalView {
+  const blocks: Block[] = [context(`${personLine(lead)} · ${approval.status} · approval \`${approval.id}\``)];
+  if (shownHash !== undefined && shownHash !== approval.hash) blocks.push(mrkdwn(':pencil2: This sequence was edited after the card was shown; this is the current version.'));
+  approval.steps.forEach((step, i) => {
+    const n = i + 1;
+    blocks.push(
+      { type: 'divider' },
+      mrkdwn(`*${stepLabel(n)}*\n*Subject:* ${esc(step.subject)}`),
+      ...sections(highlightBody(step.body, fragmentsOf(lead, n))),
+    );
+  });
+  return {
+    type: 'modal',
+    title: { type: 'plain_text', text: 'Email sequence' },
+    close: { type: 'plain_text', text: 'Close' },
+    blocks,
   };
 }

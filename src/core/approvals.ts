@@ -5,18 +5,22 @@ import type { Audit } from './audit.ts';
 import { BODY_MAX, hasUnsubscribeFooter, SUBJECT_MAX } from './email-template.ts';
 import type { Keys } from './keys.ts';
 import { defineScript } from './lua.ts';
+import type { EmailStep } from './types.ts';
 
 export type ApprovalStatus = 'pending' | 'approved' | 'rejected' | 'edited';
 
-/** One shadow email waiting for (or holding) a human decision. Its id is the lead ref. */
+/** One lead's email sequence waiting for (or holding) a human decision. Its id is the lead ref. */
 export interface Approval {
   id: string;
   runId: string;
   leadRef: string;
   status: ApprovalStatus;
+  /** Step 1's subject and body (always `steps[0]`), for notifications and one-line listings. */
   subject: string;
   body: string;
-  /** SHA-256 of the exact subject and body a decision applies to. */
+  /** Every email a decision applies to, steps 1-5; a record written before sequences reads as one step. */
+  steps: EmailStep[];
+  /** `sequenceHash` of the exact steps a decision applies to. */
   hash: string;
   version: number;
   created_at: string;
@@ -30,15 +34,15 @@ export interface Approval {
 export type Decision =
   | { action: 'approve'; by: string; shownHash?: string | undefined }
   | { action: 'reject'; by: string; shownHash?: string | undefined; reason?: string | undefined }
-  | { action: 'edit'; by: string; shownHash?: string | undefined; subject: string; body: string };
+  | { action: 'edit'; by: string; shownHash?: string | undefined; steps: EmailStep[] };
 
 export type DecisionResult =
-  | { ok: true; approval: Approval; previous: { subject: string; body: string; hash: string } }
+  | { ok: true; approval: Approval; previous: { steps: EmailStep[]; hash: string } }
   | { ok: false; reason: 'not_found' }
   | { ok: false; reason: 'stale'; approval: Approval }
   | { ok: false; reason: 'already_decided'; approval: Approval };
 
-/** Validation of edited content: the same rules for the Slack modal and the CLI. */
+/** Validation of one edited step: the same rules for every step, in the Slack modal and elsewhere. */
 export const editedEmailSchema = z.object({
   subject: z
     .string()
@@ -55,20 +59,37 @@ export function contentHash(subject: string, body: string): string {
   return createHash('sha256').update(subject).update('\u0000').update(body).digest('hex');
 }
 
+/**
+ * SHA-256 over every step's subject and body, in order. A one-step sequence hashes as
+ * `contentHash` did, so approvals recorded before sequences still verify.
+ */
+export function sequenceHash(steps: readonly EmailStep[]): string {
+  const [only] = steps;
+  if (steps.length === 1 && only) return contentHash(only.subject, only.body);
+  // JSON of [subject, body] pairs: unambiguous whatever the text holds.
+  return createHash('sha256').update('caio-sequence\u0000').update(JSON.stringify(steps.map((s) => [s.subject, s.body]))).digest('hex');
+}
+
 // Applies the first decision only; a later one (double click, retry, second approver) gets the first.
+// An edit must keep the number of steps (a record without `steps` is one step).
 const DECIDE = `
 local status = redis.call('HGET', KEYS[1], 'status')
 if not status then return {'not_found'} end
-if status ~= 'pending' then return {'already_decided', '', '', '', unpack(redis.call('HGETALL', KEYS[1]))} end
-if ARGV[5] ~= '' and ARGV[5] ~= redis.call('HGET', KEYS[1], 'hash') then return {'stale', '', '', '', unpack(redis.call('HGETALL', KEYS[1]))} end
-local prev = redis.call('HMGET', KEYS[1], 'subject', 'body', 'hash')
+if status ~= 'pending' then return {'already_decided', '', unpack(redis.call('HGETALL', KEYS[1]))} end
+if ARGV[5] ~= '' and ARGV[5] ~= redis.call('HGET', KEYS[1], 'hash') then return {'stale', '', unpack(redis.call('HGETALL', KEYS[1]))} end
+local prevSteps = redis.call('HGET', KEYS[1], 'steps')
+if ARGV[1] == 'edited' then
+  local count = prevSteps and #cjson.decode(prevSteps) or 1
+  if count ~= tonumber(ARGV[10]) then return {'stale', '', unpack(redis.call('HGETALL', KEYS[1]))} end
+end
+local prev = redis.call('HGETALL', KEYS[1])
 redis.call('HSET', KEYS[1], 'status', ARGV[1], 'decided_by', ARGV[2], 'decided_at', ARGV[3])
 if ARGV[1] == 'edited' then
-  redis.call('HSET', KEYS[1], 'subject', ARGV[6], 'body', ARGV[7], 'hash', ARGV[4])
+  redis.call('HSET', KEYS[1], 'subject', ARGV[6], 'body', ARGV[7], 'steps', ARGV[9], 'hash', ARGV[4])
   redis.call('HINCRBY', KEYS[1], 'version', 1)
 end
 redis.call('ZREM', KEYS[2], ARGV[8])
-return {'ok', prev[1], prev[2], prev[3], unpack(redis.call('HGETALL', KEYS[1]))}`;
+return {'ok', cjson.encode(prev), unpack(redis.call('HGETALL', KEYS[1]))}`;
 
 // Creates the pending record and its queue entry at once, or returns the existing record.
 const CREATE = `
@@ -79,7 +100,7 @@ return {1}`;
 
 export interface Approvals {
   /** Creates the pending record once; returns the existing one on a retry. */
-  request(input: { runId: string; leadRef: string; subject: string; body: string }): Promise<{ approval: Approval; created: boolean }>;
+  request(input: { runId: string; leadRef: string; steps: EmailStep[] }): Promise<{ approval: Approval; created: boolean }>;
   get(id: string): Promise<Approval | null>;
   listPending(count?: number): Promise<Approval[]>;
   /** The single decision function: Slack buttons, the modal and the CLI all call this. */
@@ -103,15 +124,18 @@ export function createApprovals(redis: Redis, keys: Keys, audit: Audit): Approva
   return {
     async request(input) {
       const id = input.leadRef;
+      const [first] = input.steps;
+      if (!first) throw new Error(`approval ${id} requested without an email`);
       const now = new Date();
       const fields = {
         id,
         runId: input.runId,
         leadRef: input.leadRef,
         status: 'pending',
-        subject: input.subject,
-        body: input.body,
-        hash: contentHash(input.subject, input.body),
+        subject: first.subject,
+        body: first.body,
+        steps: JSON.stringify(input.steps.map(({ subject, body }) => ({ subject, body }))),
+        hash: sequenceHash(input.steps),
         version: '1',
         created_at: now.toISOString(),
       };
@@ -129,12 +153,12 @@ export function createApprovals(redis: Redis, keys: Keys, audit: Audit): Approva
     async decide(id, decision) {
       const status = ACTION_STATUS[decision.action];
       const at = new Date().toISOString();
-      const edited = decision.action === 'edit' ? decision : null;
-      const newHash = edited ? contentHash(edited.subject, edited.body) : '';
-      const [result, prevSubject, prevBody, prevHash, ...flat] = (await decideScript(
+      const edited = decision.action === 'edit' ? decision.steps.map(({ subject, body }) => ({ subject, body })) : null;
+      const newHash = edited ? sequenceHash(edited) : '';
+      const [result, prevJson, ...flat] = (await decideScript(
         [keys.approval(id), keys.approvalsPending],
-        [status, decision.by, at, newHash, decision.shownHash ?? '', edited?.subject ?? '', edited?.body ?? '', id],
-      )) as [string, string?, string?, string?, ...string[]];
+        [status, decision.by, at, newHash, decision.shownHash ?? '', edited?.[0]?.subject ?? '', edited?.[0]?.body ?? '', id, edited ? JSON.stringify(edited) : '', edited?.length ?? 0],
+      )) as [string, string?, ...string[]];
       if (result === 'not_found') return { ok: false, reason: 'not_found' };
       // The script returns the record as it left it, so no second read is needed.
       const approval = toApproval(pairs(flat));
@@ -146,14 +170,15 @@ export function createApprovals(redis: Redis, keys: Keys, audit: Audit): Approva
         await audit.append({ actor: decision.by, action: 'approval.stale', subject: id, details: { attempted: decision.action } });
         return { ok: false, reason: 'stale', approval };
       }
-      const previous = { subject: prevSubject ?? '', body: prevBody ?? '', hash: prevHash ?? '' };
+      const before = toApproval(pairs(JSON.parse(prevJson ?? '[]') as string[]));
+      const previous = { steps: before.steps, hash: before.hash };
       await audit.append({
         actor: decision.by,
         action: `approval.${status}`,
         subject: id,
         details: {
           hash: approval.hash,
-          ...(edited ? { before: { subject: previous.subject, body: previous.body }, after: { subject: edited.subject, body: edited.body } } : {}),
+          ...(edited ? editDetails(previous.steps, edited) : {}),
           ...(decision.action === 'reject' && decision.reason ? { reason: decision.reason } : {}),
         },
       });
@@ -174,19 +199,42 @@ export function createApprovals(redis: Redis, keys: Keys, audit: Audit): Approva
   };
 }
 
+/** An edit in the audit: which steps changed (1-based), each before and after; unchanged steps are left out. */
+function editDetails(before: EmailStep[], after: EmailStep[]) {
+  const changed = after.flatMap((step, i) => (before[i]?.subject === step.subject && before[i]?.body === step.body ? [] : [i + 1]));
+  const pick = (steps: EmailStep[]) => changed.map((n) => ({ step: n, subject: steps[n - 1]?.subject ?? '', body: steps[n - 1]?.body ?? '' }));
+  return { changed_steps: changed, before: pick(before), after: pick(after) };
+}
+
+const storedStepsSchema = z.array(z.object({ subject: z.string(), body: z.string() })).min(1);
+
+/** The stored steps; a record written before sequences is its one subject and body. */
+function readSteps(hash: Record<string, string>): EmailStep[] {
+  if (hash.steps === undefined) return [{ subject: hash.subject ?? '', body: hash.body ?? '' }];
+  try {
+    const parsed = storedStepsSchema.safeParse(JSON.parse(hash.steps));
+    // Unreadable steps read as none: the send's hash check then refuses them.
+    return parsed.success ? parsed.data : [];
+  } catch {
+    return [];
+  }
+}
+
 /** HGETALL's flat [field, value, …] reply as an object. */
 function pairs(flat: string[]): Record<string, string> {
   return Object.fromEntries(Array.from({ length: flat.length / 2 }, (_, i) => [flat[2 * i], flat[2 * i + 1]]));
 }
 
 function toApproval(hash: Record<string, string>): Approval {
+  const steps = readSteps(hash);
   return {
     id: hash.id ?? '',
     runId: hash.runId ?? '',
     leadRef: hash.leadRef ?? '',
     status: (hash.status ?? 'pending') as ApprovalStatus,
-    subject: hash.subject ?? '',
-    body: hash.body ?? '',
+    subject: steps[0]?.subject ?? '',
+    body: steps[0]?.body ?? '',
+    steps,
     hash: hash.hash ?? '',
     version: Number(hash.version ?? '1'),
     created_at: hash.created_at ?? '',

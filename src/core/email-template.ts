@@ -1,4 +1,5 @@
-import type { CraftedEmail, Fragment, IcpScore, Person, Source } from './types.ts';
+import { EMAIL_STEP_DAYS } from './cadence.ts';
+import type { CraftedEmail, Fragment, IcpScore, Person, SequenceEmail, Source } from './types.ts';
 
 export const UNSUBSCRIBE_FOOTER = '\n\n--\nIf this isn\'t relevant, reply "unsubscribe" and I won\'t email you again.';
 
@@ -117,17 +118,139 @@ const PITCH: Record<TemplateTier, (s: Slots) => string[]> = {
   ],
 };
 
+/** What a follow-up refers back to, per source: the thread's topic in a few words. */
+const TOPIC: Record<Source, (s: Slots) => string> = {
+  default: (s) => `outbound at ${s.company.text}`,
+  competitor_gong: (s) => `moving ${s.company.text} on from Gong-style tooling`,
+  event_saastr: () => 'the idea I shared after SaaStr',
+  website_visitor: (s) => `what ${s.company.text} was looking at on our site`,
+};
+
+/** Who vouches for it in the social-proof email, per source: peers the lead will recognise. */
+const PEERS: Record<Source, (s: Slots) => string> = {
+  default: (s) => `Revenue teams at ${s.industry.text} companies`,
+  competitor_gong: () => 'Teams that moved on from Gong-style tooling',
+  event_saastr: () => 'Several teams we met at SaaStr',
+  website_visitor: () => 'Teams that found us through our site',
+};
+
+/** Email steps 2-5: a subject (null = a reply in step 1's thread) and the paragraphs per tier. */
+interface FollowUp {
+  subject: ((s: Slots) => string) | null;
+  paragraphs: Record<TemplateTier, (s: Slots, source: Source) => string[]>;
+}
+
+const FOLLOW_UPS: readonly FollowUp[] = [
+  // Day 5: value, told as a short case study.
+  {
+    subject: null,
+    paragraphs: {
+      A: (s, source) => [
+        `Following up on my note about ${TOPIC[source](s)}.`,
+        `A ${s.industry.text} team we work with had its SDRs spending Monday mornings building lists by hand. Now the week's leads are found, enriched and scored before anyone logs in, and a manager approves each email in Slack; the reps spend those hours on calls instead.`,
+        `If it would help to see how they set it up, I can walk you through it in 20 minutes. Would next week work for ${s.company.text}?`,
+      ],
+      B: (s, source) => [
+        `Following up on my note about ${TOPIC[source](s)}.`,
+        'One team we work with used to build its prospect lists by hand every week. Now the leads arrive scored and ready, and a person still approves every email; the time went back into calls.',
+        'Happy to share how they set it up if that would be useful.',
+      ],
+      C: (s, source) => [
+        `Following up on my note about ${TOPIC[source](s)}.`,
+        'A small team we work with now runs its outbound in about an hour a week, and a person still approves every email.',
+        'Want me to send the short write-up?',
+      ],
+    },
+  },
+  // Day 10: social proof from peers.
+  {
+    subject: null,
+    paragraphs: {
+      A: (s, source) => [
+        `${PEERS[source](s)} tell us the same thing: they were wary of automating outbound until they saw that nothing goes out without a person approving it.`,
+        `As ${s.title.text}, you would see every email before it is sent, and one button stops everything.`,
+        `Open to a short call to see whether it fits ${s.company.text}?`,
+      ],
+      B: (s, source) => [
+        `${PEERS[source](s)} tell us the approval step is what won them over: every email is read by a person before it goes out.`,
+        'Worth a 15-minute look?',
+      ],
+      C: (s, source) => [
+        `${PEERS[source](s)} tell us the approval step is what won them over: nothing goes out without a person reading it first.`,
+        'Happy to send a short overview if it would be useful.',
+      ],
+    },
+  },
+  // Day 17: the break-up, in a thread of its own so it is seen.
+  {
+    subject: (s) => withName(s, 'should I close the loop?'),
+    paragraphs: {
+      A: (s, source) => [
+        `I've reached out a few times about ${TOPIC[source](s)} and haven't heard back, which usually means the timing isn't right.`,
+        "I'll stop here. If it is worth a conversation, a one-word reply is enough and I'll send a few times for a call.",
+      ],
+      B: (s, source) => [
+        `I've reached out a few times about ${TOPIC[source](s)} and haven't heard back, which usually means the timing isn't right.`,
+        "I'll leave it here; a one-word reply is enough if you would like to compare notes.",
+      ],
+      C: (s, source) => [
+        `I've reached out a few times about ${TOPIC[source](s)} and haven't heard back, so I'll leave it here.`,
+        'Reply "yes" any time and I\'ll send the short overview.',
+      ],
+    },
+  },
+  // Day 21: a graceful close that leaves the door open.
+  {
+    subject: null,
+    paragraphs: {
+      A: (s) => [
+        "A last note from me, and then I'll leave you be.",
+        `If outbound becomes a priority at ${s.company.text} later, reply to this thread and I'll pick it up from there. And if someone else on the team owns it, I'd be grateful for a pointer.`,
+        'Wishing you a strong quarter.',
+      ],
+      B: (s) => [
+        "A last note from me, and then I'll leave you be.",
+        `If outbound becomes a priority at ${s.company.text} later, reply to this thread and I'll pick it up from there.`,
+        'Wishing you a strong quarter.',
+      ],
+      C: () => ["A last note from me, and then I'll leave you be.", "If it ever becomes useful, reply to this thread and I'll pick it up from there."],
+    },
+  },
+];
+
 /** Crafts the first email for a lead from its source and ICP tier; deterministic and null-safe. */
 export function craftEmail(lead: Person & { source: Source }, icp: IcpScore): CraftedEmail {
   const tier = templateTier(icp?.tier);
   const source = knownSource(lead.source);
   const template = TEMPLATES[source][tier];
+  return compose(buildSlots(lead), (s) => [template.opener(s), ...PITCH[tier](s)], template.subject, `${source}/${tier}`);
+}
+
+/**
+ * Crafts the whole email sequence (steps 1-5 on cadence days 1, 5, 10, 17, 21): step 1 is
+ * `craftEmail`; the follow-ups are grounded in the same lead fields, each with its own fragments,
+ * and most reply in step 1's thread. Deterministic and null-safe, like step 1.
+ */
+export function craftSequence(lead: Person & { source: Source }, icp: IcpScore): SequenceEmail[] {
+  const tier = templateTier(icp?.tier);
+  const source = knownSource(lead.source);
+  const first = craftEmail(lead, icp);
+  const thread = `Re: ${first.subject}`;
+  const base = buildSlots(lead);
+  const followUps = FOLLOW_UPS.map((f, i) => ({
+    ...compose(base, (s) => f.paragraphs[tier](s, source), f.subject ?? (() => thread), `${source}/${tier}/step${i + 2}`),
+    step: i + 2,
+    day: EMAIL_STEP_DAYS[i + 1] ?? 0,
+  }));
+  return [{ ...first, step: 1, day: EMAIL_STEP_DAYS[0] ?? 1 }, ...followUps];
+}
+
+/** One email: greeting, the paragraphs, sign-off and footer; fragments are the slots it read. */
+function compose(base: Slots, paragraphs: (s: Slots) => string[], subject: (s: Slots) => string, template: string): CraftedEmail {
   const used = new Set<Slot>();
-  const slots = trackUse(buildSlots(lead), used);
-  const paragraphs = [`Hi ${slots.greetingName.text},`, template.opener(slots), ...PITCH[tier](slots), 'Best,'];
-  const body = limitBody(paragraphs.join('\n\n'));
-  const subject = limit(template.subject(slots), SUBJECT_MAX);
-  return { subject, body, fragments: toFragments(used), template: `${source}/${tier}` };
+  const slots = trackUse(base, used);
+  const body = limitBody([`Hi ${slots.greetingName.text},`, ...paragraphs(slots), 'Best,'].join('\n\n'));
+  return { subject: limit(subject(slots), SUBJECT_MAX), body, fragments: toFragments(used), template };
 }
 
 /** True when the body still ends with the unsubscribe footer (trailing whitespace ignored). */

@@ -6,6 +6,7 @@ import type { Keys } from './keys.ts';
 import { defineScript } from './lua.ts';
 import { daysBetween, inSendWindow, localDay, nextLocalMidnight, nextWindowOpening, warmupCap } from './send-time.ts';
 import { normaliseEmail } from './email.ts';
+import type { EmailStep } from './types.ts';
 
 /** What the gate allows for one email (DESIGN §6), checked immediately before the side effect. */
 export type GateDecision =
@@ -30,9 +31,13 @@ export interface ShadowEmail {
   runId: string;
   step: number;
   to: string;
+  /** Step 1 (the same as `steps[0]`). */
   subject: string;
   body: string;
+  /** Every approved step that would have been handed to Instantly. */
+  steps?: EmailStep[];
   approvedBy: string | null;
+  /** The approval's `sequenceHash`. */
   contentHash: string;
   recordedAt: string;
 }

@@ -58,11 +58,23 @@ export interface Fragment {
   field: keyof Person | null;
 }
 
-export interface CraftedEmail {
+/** One email of a lead's sequence as approved and sent: Instantly's step N gets exactly this. */
+export interface EmailStep {
   subject: string;
   body: string;
+}
+
+export interface CraftedEmail extends EmailStep {
   fragments: Fragment[];
   template: string;
+}
+
+/** One crafted email of the five-email sequence, with its place in the cadence. */
+export interface SequenceEmail extends CraftedEmail {
+  /** 1-based email step (the Instantly campaign's step N). */
+  step: number;
+  /** Cadence day it goes out on (1, 5, 10, 17, 21). */
+  day: number;
 }
 
 export type CadenceChannel = 'email' | 'linkedin' | 'call';
@@ -90,7 +102,10 @@ export interface Lead extends Person {
   /** A phone number an enrichment tier returned (E.164 when the provider gives it); null or absent: none on file. */
   phone?: string | null;
   icp?: IcpScore;
+  /** Email step 1 (the same as `email_sequence[0]`); leads crafted before sequences have only this. */
   email_draft?: CraftedEmail;
+  /** Every email of the cadence, steps 1-5, as crafted (the approval holds what was approved). */
+  email_sequence?: SequenceEmail[];
   cadence?: CadenceStep[];
   state: LeadState;
   updated_at: string;

@@ -2,7 +2,7 @@ import { editModal } from '../bot/blocks-approval.ts';
 import type { SlackDeps } from '../bot/deps.ts';
 import { explainRefusedDecision, parseButtonValue, type ButtonArgs } from './types.ts';
 
-/** The Edit button: opens the modal prefilled with the subject and body (trigger_id lasts 3 s). */
+/** The Edit button: opens the modal prefilled with every step's subject and body (trigger_id lasts 3 s). */
 export async function editOpen({ ack, body, action, client }: ButtonArgs, deps: SlackDeps): Promise<void> {
   await ack();
   const user = body.user.id;

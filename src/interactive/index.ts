@@ -1,5 +1,5 @@
 import type { App, BlockButtonAction, ViewSubmitAction } from '@slack/bolt';
-import { ACTION_APPROVE, ACTION_EDIT, ACTION_REJECT, VIEW_EDIT } from '../bot/blocks-approval.ts';
+import { ACTION_APPROVE, ACTION_EDIT, ACTION_REJECT, ACTION_SHOW_SEQUENCE, VIEW_EDIT } from '../bot/blocks-approval.ts';
 import { ACTION_RESUME, ACTION_STOP } from '../bot/blocks-control.ts';
 import { ACTION_POLICY_EDIT, VIEW_POLICY, VIEW_POLICY_CONFIRM } from '../bot/blocks-policy.ts';
 import type { SlackDeps } from '../bot/deps.ts';
@@ -13,6 +13,7 @@ import { policyEditOpen } from './policy-edit-open.ts';
 import { policySubmit } from './policy-submit.ts';
 import { reject } from './reject.ts';
 import { resume } from './resume.ts';
+import { showSequence } from './show-sequence.ts';
 import type { ButtonArgs } from './types.ts';
 
 /** Every button CAIO puts on a message or App Home, by action_id; one file each. */
@@ -20,6 +21,7 @@ const BUTTONS: Record<string, (args: ButtonArgs, deps: SlackDeps) => Promise<voi
   [ACTION_APPROVE]: approve,
   [ACTION_REJECT]: reject,
   [ACTION_EDIT]: editOpen,
+  [ACTION_SHOW_SEQUENCE]: showSequence,
   [ACTION_STOP]: emergencyStop,
   [ACTION_RESUME]: resume,
   [ACTION_POLICY_EDIT]: policyEditOpen,

@@ -4,16 +4,17 @@ import type { PipelineDeps } from './deps.ts';
 import type { LeadJobData } from './queues.ts';
 import { runLeadStage } from './stage-runner.ts';
 
-/** Approve: auto-approve, or an approval record and a Slack card; the lead then waits without a job. */
+/** Approve: the whole email sequence is auto-approved, or gets an approval record and a Slack card; the lead then waits without a job. */
 export function createApproveProcessor(deps: PipelineDeps, service: ApprovalService) {
   return async (job: Job<LeadJobData>, token?: string): Promise<void> => {
     await runLeadStage('approve', job, deps, async (lead) => {
-      if (!lead.email_draft) throw new UnrecoverableError(`lead ${lead.ref} reached approve without an email`);
+      // A lead crafted before sequences has only its first email: it is approved as one step.
+      const crafted = lead.email_sequence ?? (lead.email_draft ? [lead.email_draft] : []);
+      if (crafted.length === 0) throw new UnrecoverableError(`lead ${lead.ref} reached approve without an email`);
       const { approval, created } = await deps.approvals.request({
         runId: lead.runId,
         leadRef: lead.ref,
-        subject: lead.email_draft.subject,
-        body: lead.email_draft.body,
+        steps: crafted.map(({ subject, body }) => ({ subject, body })),
       });
       if (approval.status !== 'pending') return service.applyDecision(approval, lead);
       // A broken stored policy reads as "no auto-approve": a person decides.

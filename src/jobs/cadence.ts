@@ -9,7 +9,8 @@ import { parkOnDeferred } from './park-on-deferred.ts';
 
 /**
  * Schedules the lead's non-email cadence steps after its first email: the LinkedIn steps (days 2,
- * 7, 14) and the call task (day 3). Email steps 2-5 are the Instantly campaign's own sequence.
+ * 7, 14) and the call task (day 3). Email steps 2-5 were approved with step 1 and are sent by the
+ * Instantly campaign from the lead's variables.
  */
 export async function scheduleCadence(deps: Pick<PipelineDeps, 'config' | 'queues'>, lead: Lead, firstEmailAt: number): Promise<number> {
   if (!deps.config.cadence.enabled || !lead.cadence) return 0;

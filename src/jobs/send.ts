@@ -1,5 +1,6 @@
 import { UnrecoverableError, type Job } from 'bullmq';
-import { contentHash } from '../core/approvals.ts';
+import { sequenceHash } from '../core/approvals.ts';
+import { EMAIL_STEP_DAYS } from '../core/cadence.ts';
 import { scheduleCadence } from './cadence.ts';
 import type { PipelineDeps } from './deps.ts';
 import type { LeadJobData } from './queues.ts';
@@ -22,11 +23,15 @@ export function createSendProcessor(deps: PipelineDeps) {
       if (!approval || (approval.status !== 'approved' && approval.status !== 'edited')) {
         throw new UnrecoverableError(`lead ${lead.ref} reached send without an approval`);
       }
-      // The send uses the approved text only, and only if it is still the text that was approved.
-      if (contentHash(approval.subject, approval.body) !== approval.hash) {
-        throw new UnrecoverableError(`approved content of ${lead.ref} does not match its hash`);
+      // The send uses the approved steps only, and only if they are still the steps that were approved.
+      if (sequenceHash(approval.steps) !== approval.hash) {
+        throw new UnrecoverableError(`approved sequence of ${lead.ref} does not match its hash`);
       }
       if (!lead.email) throw new UnrecoverableError(`lead ${lead.ref} has no email`);
+      // Instantly sends all five steps from the lead's variables: fewer approved steps (a record from
+      // before sequences) would let it send empty or unapproved emails, so only shadow mode takes them.
+      const complete = approval.steps.length === EMAIL_STEP_DAYS.length;
+      if (!complete && (await sendsForReal(deps))) throw incomplete(lead.ref, approval.steps.length);
       const decision = await gate.check({ leadRef: lead.ref, email: lead.email, step: FIRST_EMAIL_STEP, actor: approval.decided_by ?? 'system' });
       switch (decision.kind) {
         case 'refuse':
@@ -48,6 +53,7 @@ export function createSendProcessor(deps: PipelineDeps) {
             to: lead.email,
             subject: approval.subject,
             body: approval.body,
+            steps: approval.steps,
             approvedBy: approval.decided_by,
             contentHash: approval.hash,
             recordedAt: new Date().toISOString(),
@@ -57,6 +63,8 @@ export function createSendProcessor(deps: PipelineDeps) {
           return finishLead(deps, lead.runId, lead.ref, 'send', 'out');
         }
         case 'send': {
+          // The policy changed to sending between the check above and the gate: still never add it.
+          if (!complete) throw incomplete(lead.ref, approval.steps.length);
           // A key still `reserved` means an earlier attempt died between reserving and recording
           // the send, maybe after Instantly took the lead: ask before adding (an unreadable answer
           // throws, so the lead is retried or failed, never added blindly).
@@ -70,9 +78,7 @@ export function createSendProcessor(deps: PipelineDeps) {
             last_name: lead.last_name,
             company_name: lead.company_name,
             title: lead.title,
-            subject: approval.subject,
-            body: approval.body,
-            step: FIRST_EMAIL_STEP,
+            steps: approval.steps,
           });
           await gate.markSent(decision.idempotencyKey, providerRef);
           await audit.append({ actor: approval.decided_by ?? 'system', action: 'send.sent', subject: lead.ref, details: { provider: providers.kind, providerRef, day: decision.day, count: decision.count, hash: approval.hash, ...(found ? { recovered: true } : {}) } });
@@ -83,4 +89,14 @@ export function createSendProcessor(deps: PipelineDeps) {
       }
     }), { token });
   };
+}
+
+/** Whether the cluster's policy sends for real (a broken policy sends nothing, so: no). */
+async function sendsForReal(deps: Pick<PipelineDeps, 'policy'>): Promise<boolean> {
+  const safety = await deps.policy.safety();
+  return safety !== null && !safety.shadow_mode && safety.actually_send;
+}
+
+function incomplete(ref: string, steps: number): UnrecoverableError {
+  return new UnrecoverableError(`lead ${ref} has ${steps} of ${EMAIL_STEP_DAYS.length} emails approved (approved before sequences): reject it and run the lead again`);
 }

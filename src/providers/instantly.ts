@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { versionedUrl, type ProviderChannel, type ProviderDeps } from './provider-call.ts';
-import type { EmailSender } from './types.ts';
+import type { EmailSender, OutboundEmail } from './types.ts';
 
 const createdSchema = z.object({ id: z.string().min(1) }).loose();
 
@@ -22,7 +22,21 @@ export class LeadLookupError extends Error {
 }
 
 /**
- * Instantly API v2: adds the lead with the approved subject and body as custom variables. Called
+ * The lead's custom variables (DESIGN §9): `caio_subject_N` and `caio_body_N` for each approved
+ * step, which the campaign's email step N uses as `{{caio_subject_N}}` and `{{caio_body_N}}`, and
+ * our references. Instantly takes scalar values only.
+ */
+export function campaignVariables(email: OutboundEmail): Record<string, string> {
+  const variables: Record<string, string> = { caio_ref: email.leadRef, caio_key: email.idempotencyKey };
+  email.steps.forEach((step, i) => {
+    variables[`caio_subject_${i + 1}`] = step.subject;
+    variables[`caio_body_${i + 1}`] = step.body;
+  });
+  return variables;
+}
+
+/**
+ * Instantly API v2: adds the lead with every approved step as custom variables. Called
  * only after the safety gate reserved the send. A send retried after a crash first asks
  * (`findLead`) whether the lead is already in the campaign, and `skip_if_in_campaign` stays as the
  * last guard, so a lead is never added (and emailed) twice.
@@ -62,8 +76,7 @@ export function createInstantly(deps: ProviderDeps, channel: ProviderChannel, ap
         last_name: email.last_name ?? undefined,
         company_name: email.company_name ?? undefined,
         job_title: email.title ?? undefined,
-        personalization: email.body,
-        custom_variables: { subject: email.subject, body: email.body, step: email.step, caio_ref: email.leadRef, caio_key: email.idempotencyKey },
+        custom_variables: campaignVariables(email),
         skip_if_in_campaign: true,
       };
       const route = 'leads';

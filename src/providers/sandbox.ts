@@ -4,6 +4,7 @@ import type { Keys } from '../core/keys.ts';
 import { defineScript } from '../core/lua.ts';
 import type { Logger } from '../core/logger.ts';
 import type { Lead } from '../core/types.ts';
+import { campaignVariables } from './instantly.ts';
 import { parsePerson } from './person-schema.ts';
 import { SANDBOX_PEOPLE_PER_SOURCE, sandboxEmailFor, sandboxRawPerson, sandboxTierFor } from './sandbox-data.ts';
 import type { ClayCallback, Providers } from './types.ts';
@@ -84,9 +85,9 @@ export function createSandboxProviders(deps: SandboxDeps): Providers {
     },
     instantly: {
       async addLead(email) {
-        // Records what it was asked to send, once per idempotency key, like skip_if_in_campaign.
+        // Records what it was asked to send (with the variables Instantly would get), once per idempotency key, like skip_if_in_campaign.
         const providerRef = `sandbox-${email.idempotencyKey}`;
-        await recordSend([keys.sandboxInstantlyKeys, keys.sandboxInstantly, campaignKey], [email.idempotencyKey, JSON.stringify({ ...email, at: new Date().toISOString() }), email.email.trim().toLowerCase(), providerRef]);
+        await recordSend([keys.sandboxInstantlyKeys, keys.sandboxInstantly, campaignKey], [email.idempotencyKey, JSON.stringify({ ...email, custom_variables: campaignVariables(email), at: new Date().toISOString() }), email.email.trim().toLowerCase(), providerRef]);
         return { providerRef };
       },
       async findLead(address) {

@@ -1,4 +1,4 @@
-import type { Lead, Person, Source } from '../core/types.ts';
+import type { EmailStep, Lead, Person, Source } from '../core/types.ts';
 
 /** A page of people from a lead search (Apollo People Search, free). */
 export interface SearchPage {
@@ -62,6 +62,7 @@ export interface BetterContactClient {
   poll(requestId: string): Promise<BetterContactPoll>;
 }
 
+/** A lead handed to the Instantly campaign with its whole approved sequence. */
 export interface OutboundEmail {
   idempotencyKey: string;
   leadRef: string;
@@ -70,12 +71,11 @@ export interface OutboundEmail {
   last_name: string | null;
   company_name: string | null;
   title: string | null;
-  subject: string;
-  body: string;
-  step: number;
+  /** The approved emails, steps 1-5 in order: the campaign's step N sends `steps[N - 1]`. */
+  steps: EmailStep[];
 }
 
-/** Instantly: adds the lead with its approved email to the campaign. */
+/** Instantly: adds the lead with its approved email sequence to the campaign. */
 export interface EmailSender {
   addLead(email: OutboundEmail): Promise<{ providerRef: string }>;
   /**

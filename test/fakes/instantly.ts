@@ -52,6 +52,11 @@ export async function startFakeInstantly(options: { apiKey: string; latencyMs?: 
     }
     if (req.method !== 'POST' || req.path !== '/api/v2/leads') return { status: 404, body: { error: 'not found' } };
     if (typeof body.email !== 'string' || typeof body.campaign !== 'string') return { status: 400, body: { error: 'email and campaign are required' } };
+    // Instantly takes custom variables as a flat object of scalars.
+    const variables = body.custom_variables;
+    if (variables !== undefined && (typeof variables !== 'object' || variables === null || Array.isArray(variables) || Object.values(variables).some((v) => v !== null && typeof v === 'object'))) {
+      return { status: 400, body: { statusCode: 400, error: 'Bad Request', message: 'custom_variables values must be strings, numbers, booleans or null' } };
+    }
     counters.adds++;
     const leads = leadsOf(body.campaign);
     const existing = leads.get(body.email.toLowerCase());

@@ -1,5 +1,6 @@
 import type { AppContext } from '../../src/context.ts';
-import type { Lead } from '../../src/core/types.ts';
+import { UNSUBSCRIBE_FOOTER } from '../../src/core/email-template.ts';
+import type { EmailStep, Lead } from '../../src/core/types.ts';
 import { newRunId } from '../../src/jobs/runs.ts';
 
 /** The address of the i-th seeded lead. */
@@ -14,6 +15,11 @@ export function seededLead(runId: string, i: number): Lead {
     first_name: 'Ana', last_name: `Lee${i}`, title: 'VP Sales', seniority: 'vp', email: seededEmail(i), email_status: 'verified',
     linkedin_url: null, company_name: 'Acme', company_domain: 'acme.example', industry: 'Software', employee_count: 200, signals: [],
   };
+}
+
+/** A whole five-email sequence, each step's subject and body distinct: `${label} · step N`. */
+export function seededSteps(label: string): EmailStep[] {
+  return [1, 2, 3, 4, 5].map((n) => ({ subject: `${label} · step ${n}`, body: `Body of ${label}, step ${n}.${UNSUBSCRIBE_FOOTER}` }));
 }
 
 /** A run of `total` leads; nothing is in it yet. */
@@ -32,7 +38,7 @@ export async function seedApprovedLead(ctx: AppContext, runId: string, i: number
   const lead = seededLead(runId, i);
   await ctx.store.createLead(lead);
   await ctx.store.stageIn(runId, 'approve', lead.ref);
-  const { approval } = await ctx.approvals.request({ runId, leadRef: lead.ref, subject: `Hi ${i}`, body: 'Body' });
+  const { approval } = await ctx.approvals.request({ runId, leadRef: lead.ref, steps: seededSteps(`Hi ${i}`) });
   const decided = await ctx.approvalService.decide(approval.id, { action: 'approve', by: 'U_APPROVER', shownHash: approval.hash });
   if (!decided.ok) throw new Error(`could not approve ${lead.ref}: ${decided.reason}`);
   return lead;

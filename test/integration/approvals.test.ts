@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { contentHash, editedEmailSchema } from '../../src/core/approvals.ts';
+import { contentHash, editedEmailSchema, sequenceHash } from '../../src/core/approvals.ts';
 import { UNSUBSCRIBE_FOOTER } from '../../src/core/email-template.ts';
 import { startRun } from '../../src/jobs/runs.ts';
 import { createHarness, FAST_SANDBOX, type Harness } from '../helpers/harness.ts';
@@ -47,24 +47,33 @@ describe('approvals', () => {
     expect((await h.ctx.approvals.get(pending[0]!.id))?.status).toBe('pending');
   });
 
-  it('sends exactly the edited content and audits before and after', async () => {
+  it('sends exactly the edited sequence and audits the changed step before and after', async () => {
     const { run, pending, h } = await runAwaitingApproval();
     const target = pending[0]!;
+    expect(target.steps).toHaveLength(5);
+    expect(target.hash).toBe(sequenceHash(target.steps));
     const subject = 'A better subject';
     const body = `Hello there,\n\nShort and edited.${UNSUBSCRIBE_FOOTER}`;
-    const result = await h.ctx.approvalService.decide(target.id, { action: 'edit', by: 'U1', shownHash: target.hash, subject, body });
+    const steps = target.steps.map((s, i) => (i === 3 ? { subject, body } : s));
+    const result = await h.ctx.approvalService.decide(target.id, { action: 'edit', by: 'U1', shownHash: target.hash, steps });
     expect(result.ok).toBe(true);
     const approval = await h.ctx.approvals.get(target.id);
-    expect(approval).toMatchObject({ status: 'edited', version: 2, subject, body, hash: contentHash(subject, body) });
+    expect(approval).toMatchObject({ status: 'edited', version: 2, subject: target.subject, body: target.body, steps, hash: sequenceHash(steps) });
+    expect(approval!.hash).not.toBe(target.hash);
     for (const other of pending.slice(1)) await h.ctx.approvalService.decide(other.id, { action: 'reject', by: 'U1' });
     const done = await h.waitForRun(run.id, ['completed']);
     expect(done.stages.approve.out).toBe(1);
     expect(done.stages.approve.dropped).toBe(pending.length - 1);
     const shadows = await h.ctx.gate.listShadow();
     expect(shadows).toHaveLength(1);
-    expect(shadows[0]).toMatchObject({ subject, body, approvedBy: 'U1', contentHash: contentHash(subject, body) });
+    expect(shadows[0]).toMatchObject({ subject: target.subject, body: target.body, steps, approvedBy: 'U1', contentHash: sequenceHash(steps) });
     const edits = await h.ctx.audit.list({ action: 'approval.edited' });
-    expect(edits[0]?.details).toMatchObject({ before: { subject: target.subject, body: target.body }, after: { subject, body } });
+    expect(edits[0]?.details).toEqual({
+      hash: sequenceHash(steps),
+      changed_steps: [4],
+      before: [{ step: 4, ...target.steps[3] }],
+      after: [{ step: 4, subject, body }],
+    });
     expect((await h.ctx.audit.list({ action: 'approval.rejected' })).length).toBe(pending.length - 1);
   });
 
@@ -74,5 +83,15 @@ describe('approvals', () => {
     expect(editedEmailSchema.safeParse({ subject: 'ok', body: 'no footer here' }).success).toBe(false);
     expect(editedEmailSchema.safeParse({ subject: 'ok', body: 'x'.repeat(5001) + UNSUBSCRIBE_FOOTER }).success).toBe(false);
     expect(editedEmailSchema.safeParse({ subject: 'ok', body: `fine${UNSUBSCRIBE_FOOTER}` }).success).toBe(true);
+  });
+
+  it('hashes a sequence over every step, and one step as the single email was hashed', () => {
+    const steps = [1, 2, 3, 4, 5].map((n) => ({ subject: `s${n}`, body: `b${n}` }));
+    expect(sequenceHash([steps[0]!])).toBe(contentHash('s1', 'b1'));
+    const changed = steps.map((s, i) => (i === 3 ? { ...s, body: 'other' } : s));
+    expect(sequenceHash(changed)).not.toBe(sequenceHash(steps));
+    // Text moved between fields or steps is a different sequence.
+    expect(sequenceHash([{ subject: 'a', body: 'b' }, { subject: 'c', body: 'd' }])).not.toBe(sequenceHash([{ subject: 'a', body: 'b\u0000c' }, { subject: '', body: 'd' }]));
+    expect(sequenceHash(steps)).toMatch(/^[a-f0-9]{64}$/);
   });
 });

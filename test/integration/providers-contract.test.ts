@@ -152,12 +152,18 @@ describe('BetterContact contract', () => {
 });
 
 describe('Instantly contract', () => {
-  it('adds the lead to the campaign with the approved subject and body and skip_if_in_campaign', async () => {
+  it('adds the lead to the campaign with every approved step as caio_subject_N / caio_body_N and skip_if_in_campaign', async () => {
     h = await createLiveHarness({ name: 'instantly' });
-    const result = await h.providers.instantly.addLead({ idempotencyKey: 'k1', leadRef: 'r1', email: 'a@example.com', first_name: 'A', last_name: 'B', company_name: 'C', title: 'VP', subject: 'Hi A', body: 'Hello A', step: 1 });
+    const steps = [1, 2, 3, 4, 5].map((n) => ({ subject: `Hi A ${n}`, body: `Hello A ${n}` }));
+    const result = await h.providers.instantly.addLead({ idempotencyKey: 'k1', leadRef: 'r1', email: 'a@example.com', first_name: 'A', last_name: 'B', company_name: 'C', title: 'VP', steps });
     const req = h.fakes.instantly.requests[0]!;
     expect(header(req, 'authorization')).toBe(`Bearer ${FAKE_KEYS.instantly}`);
-    expect(req.body).toMatchObject({ campaign: CAMPAIGN_ID, email: 'a@example.com', skip_if_in_campaign: true, custom_variables: { subject: 'Hi A', body: 'Hello A' } });
+    expect(req.body).toMatchObject({ campaign: CAMPAIGN_ID, email: 'a@example.com', skip_if_in_campaign: true });
+    expect((req.body as { custom_variables: unknown }).custom_variables).toEqual({
+      caio_ref: 'r1',
+      caio_key: 'k1',
+      ...Object.fromEntries(steps.flatMap((s, i) => [[`caio_subject_${i + 1}`, s.subject], [`caio_body_${i + 1}`, s.body]])),
+    });
     expect(result.providerRef).toBe(h.fakes.instantly.campaigns.get(CAMPAIGN_ID)?.get('a@example.com')?.id);
   });
 });

@@ -172,7 +172,7 @@ describe('emergency stop during a 429 storm from Instantly', () => {
     const settings = { ...SENDING, providers: { ...FAST_LIVE.providers, limits: { ...FAST_LIVE.providers.limits, instantly: { max: 1, per_ms: 4_000 } } } };
     h = await createLiveHarness({ name: 'stop-limiter', settings, policy: SLOW_RETRIES });
     const email = (n: number): OutboundEmail => ({
-      idempotencyKey: `k${n}`, leadRef: `r${n}`, email: `lead${n}@example.com`, first_name: 'A', last_name: 'B', company_name: 'C', title: 'VP', subject: 'S', body: 'B', step: 1,
+      idempotencyKey: `k${n}`, leadRef: `r${n}`, email: `lead${n}@example.com`, first_name: 'A', last_name: 'B', company_name: 'C', title: 'VP', steps: [{ subject: 'S', body: 'B' }],
     });
     await h.providers.instantly.addLead(email(1));
     // The second call must wait ~4 s for the next slot; the stop lands during that wait.

@@ -3,6 +3,7 @@ import type { Lead } from '../../src/core/types.ts';
 import { resumeEverything, stopEverything } from '../../src/jobs/control.ts';
 import { newRunId, startRun } from '../../src/jobs/runs.ts';
 import { createHarness, FAST_SANDBOX, TEST_REDIS_URL, type Harness } from '../helpers/harness.ts';
+import { seededSteps } from '../helpers/seed-approved.ts';
 import { spawnCaio, waitFor, writeTempConfig, type WorkerProcess } from '../helpers/worker-process.ts';
 
 let harness: Harness | undefined;
@@ -47,7 +48,7 @@ async function seedApprovedLeads(h: Harness, count: number): Promise<string> {
       linkedin_url: null, company_name: 'Acme', company_domain: 'acme.example', industry: 'Software', employee_count: 200, signals: [],
     };
     await h.ctx.store.createLead(lead);
-    const { approval } = await h.ctx.approvals.request({ runId, leadRef: ref, subject: `Hi ${i}`, body: 'Body' });
+    const { approval } = await h.ctx.approvals.request({ runId, leadRef: ref, steps: seededSteps(`Hi ${i}`) });
     const decided = await h.ctx.approvalService.decide(approval.id, { action: 'approve', by: 'U_APPROVER', shownHash: approval.hash });
     expect(decided.ok).toBe(true);
   }

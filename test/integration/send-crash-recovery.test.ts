@@ -4,7 +4,7 @@ import type { Lead } from '../../src/core/types.ts';
 import { leadJobId } from '../../src/jobs/queues.ts';
 import { CAMPAIGN_ID, createLiveHarness, FAKE_KEYS, FAST_LIVE, waitForRun, type LiveHarness } from '../helpers/live-harness.ts';
 import { TEST_REDIS_URL } from '../helpers/harness.ts';
-import { seedApprovedLead, seedApprovedRun, seededEmail, seededLead, seedRun } from '../helpers/seed-approved.ts';
+import { seedApprovedLead, seedApprovedRun, seededEmail, seededLead, seededSteps, seedRun } from '../helpers/seed-approved.ts';
 import { spawnCaio, waitFor, writeTempConfig, type WorkerProcess } from '../helpers/worker-process.ts';
 import { bullPrefix } from '../../src/core/queue.ts';
 
@@ -133,7 +133,7 @@ describe('no lead is left behind after approval', () => {
     await ctx.store.createLead({ ...late, state: 'awaiting_approval' });
     await ctx.store.stageIn(runId, 'approve', late.ref);
     await ctx.store.setAwaiting(runId, late.ref, true);
-    const { approval } = await ctx.approvals.request({ runId, leadRef: late.ref, subject: 'Hi 3', body: 'Body' });
+    const { approval } = await ctx.approvals.request({ runId, leadRef: late.ref, steps: seededSteps('Hi 3') });
     expect((await ctx.approvals.decide(approval.id, { action: 'approve', by: 'U_APPROVER', shownHash: approval.hash })).ok).toBe(true);
 
     h.startWorkers();

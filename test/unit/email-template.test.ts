@@ -4,9 +4,10 @@ import {
   SUBJECT_MAX,
   UNSUBSCRIBE_FOOTER,
   craftEmail,
+  craftSequence,
   hasUnsubscribeFooter,
 } from '../../src/core/email-template.ts';
-import { SOURCES, type IcpScore, type IcpTier, type Person, type Source } from '../../src/core/types.ts';
+import { SOURCES, type CraftedEmail, type IcpScore, type IcpTier, type Person, type Source } from '../../src/core/types.ts';
 
 type Lead = Person & { source: Source };
 
@@ -80,31 +81,45 @@ const matrix = messyLeads.flatMap(([name, base]) =>
   SOURCES.flatMap((source) => tiers.map((tier) => [`${name} / ${source} / ${tier}`, { ...base, source }, tier] as const)),
 );
 
+/** A field's value as the templates insert it: control characters out, whitespace collapsed. */
+function cleaned(value: unknown): string {
+  // eslint-disable-next-line no-control-regex
+  return String(value).replace(/[\u0000-\u001f\u007f]/g, ' ').replace(/\s+/g, ' ').trim();
+}
+
+/**
+ * What every crafted email must be, whatever the lead: clean text within the limits, a greeting
+ * first and the footer last, and every personalised fragment in the body, taken from its field.
+ */
+function expectWellFormed(email: CraftedEmail, l: Lead): void {
+  for (const text of [email.subject, email.body]) {
+    expect(text).not.toMatch(/Hi ,|Hi\s+,/);
+    expect(text).not.toContain('{{');
+    expect(text).not.toContain('}}');
+    expect(text).not.toMatch(/undefined|null|NaN|\[object/i);
+    expect(hasControlCharacter(text)).toBe(false);
+  }
+  expect(email.subject.trim()).not.toBe('');
+  expect(Array.from(email.subject).length).toBeLessThanOrEqual(SUBJECT_MAX);
+  expect(email.body.length).toBeLessThanOrEqual(BODY_MAX);
+  expect(email.body.endsWith(UNSUBSCRIBE_FOOTER)).toBe(true);
+  expect(hasUnsubscribeFooter(email.body)).toBe(true);
+  expect(email.body).toMatch(/^Hi \S.*,\n/);
+  for (const fragment of email.fragments) {
+    expect(fragment.text.trim()).not.toBe('');
+    expect(email.body).toContain(fragment.text);
+    if (fragment.field !== null) {
+      expect(PERSON_FIELDS).toContain(fragment.field);
+      expect(cleaned(l[fragment.field])).toContain(fragment.text);
+    }
+  }
+}
+
 describe('craftEmail over messy leads x every source x every tier', () => {
   it.each(matrix)('%s', (_case, l, tier) => {
     const email = craftEmail(l, score(tier));
-    for (const text of [email.subject, email.body]) {
-      expect(text).not.toMatch(/Hi ,|Hi\s+,/);
-      expect(text).not.toContain('{{');
-      expect(text).not.toContain('}}');
-      expect(text).not.toMatch(/undefined|null|NaN|\[object/i);
-      expect(hasControlCharacter(text)).toBe(false);
-    }
-    expect(email.subject.trim()).not.toBe('');
-    expect(Array.from(email.subject).length).toBeLessThanOrEqual(SUBJECT_MAX);
-    expect(email.body.length).toBeLessThanOrEqual(BODY_MAX);
-    expect(email.body.endsWith(UNSUBSCRIBE_FOOTER)).toBe(true);
-    expect(hasUnsubscribeFooter(email.body)).toBe(true);
-    expect(email.body).toMatch(/^Hi \S.*,\n/);
+    expectWellFormed(email, l);
     expect(email.template).toBe(`${l.source}/${tier === 'disqualified' ? 'C' : tier}`);
-    for (const fragment of email.fragments) {
-      expect(fragment.text.trim()).not.toBe('');
-      expect(email.body).toContain(fragment.text);
-      if (fragment.field !== null) {
-        expect(PERSON_FIELDS).toContain(fragment.field);
-        expect(String(l[fragment.field])).toContain(fragment.text.split(' ')[0]);
-      }
-    }
   });
 
   it('is deterministic', () => {
@@ -188,6 +203,82 @@ describe('craftEmail personalisation', () => {
     const email = craftEmail(lead({ first_name: 'A'.repeat(10_000), company_name: 'B'.repeat(10_000) }), score('A'));
     expect(email.body.length).toBeLessThan(2_000);
     expect(email.subject.length).toBeLessThanOrEqual(SUBJECT_MAX);
+  });
+});
+
+describe('craftSequence over messy leads x every source x every tier', () => {
+  it.each(matrix)('%s', (_case, l, tier) => {
+    const sequence = craftSequence(l, score(tier));
+    expect(sequence.map((e) => [e.step, e.day])).toEqual([[1, 1], [2, 5], [3, 10], [4, 17], [5, 21]]);
+    // Step 1 is today's email, unchanged.
+    expect(sequence[0]).toEqual({ ...craftEmail(l, score(tier)), step: 1, day: 1 });
+    const templateTier = tier === 'disqualified' ? 'C' : tier;
+    for (const email of sequence) {
+      // Grounding included: every personalised fragment is in its body and comes from its field.
+      expectWellFormed(email, l);
+      expect(email.fragments.length).toBeGreaterThan(0);
+      if (email.step > 1) expect(email.template).toBe(`${l.source}/${templateTier}/step${email.step}`);
+    }
+    expect(new Set(sequence.map((e) => e.body)).size).toBe(5);
+  });
+
+  it('is deterministic', () => {
+    for (const [, l] of messyLeads) expect(craftSequence(l, score('B'))).toEqual(craftSequence(l, score('B')));
+  });
+});
+
+describe('craftSequence steps', () => {
+  const [intro, value, proof, breakUp, close] = craftSequence(lead(), score('A'));
+
+  it('replies in step 1\'s thread, except the break-up, which starts its own', () => {
+    expect(intro!.subject).toBe('Ada, an idea for Acme');
+    for (const step of [value, proof, close]) expect(step!.subject).toBe('Re: Ada, an idea for Acme');
+    expect(breakUp!.subject).toBe('Ada, should I close the loop?');
+    expect(craftSequence(lead({ first_name: null }), score('A'))[3]!.subject).toBe('Should I close the loop?');
+  });
+
+  it('keeps a threaded subject within the limit when step 1\'s is long', () => {
+    const long = craftSequence(lead({ source: 'default', company_name: 'C'.repeat(80), first_name: 'F'.repeat(40) }), score('A'));
+    for (const step of long) expect(Array.from(step.subject).length).toBeLessThanOrEqual(SUBJECT_MAX);
+  });
+
+  it('grounds each follow-up in the lead: value names company and industry, social proof the title', () => {
+    expect(value!.body).toContain('outbound at Acme');
+    expect(value!.body).toContain('A SaaS team we work with');
+    expect(value!.fragments).toEqual(expect.arrayContaining([{ text: 'Acme', field: 'company_name' }, { text: 'SaaS', field: 'industry' }]));
+    expect(proof!.body).toContain('As VP Sales,');
+    expect(proof!.fragments).toEqual(expect.arrayContaining([{ text: 'VP Sales', field: 'title' }]));
+    expect(breakUp!.body).toContain("haven't heard back");
+    expect(close!.body).toContain('A last note from me');
+    expect(close!.fragments).toEqual(expect.arrayContaining([{ text: 'Acme', field: 'company_name' }]));
+  });
+
+  it('flags fallbacks in follow-ups as fragments with no source field', () => {
+    const sequence = craftSequence(lead({ first_name: null, company_name: null, title: null, industry: null }), score('A'));
+    for (const email of sequence.slice(1)) {
+      expect(email.body.startsWith('Hi there,\n')).toBe(true);
+      expect(email.fragments.every((f) => f.field === null)).toBe(true);
+    }
+    expect(sequence[1]!.body).toContain('outbound at your team');
+  });
+
+  it.each<[Source, number, RegExp]>([
+    ['competitor_gong', 2, /on from Gong-style tooling/],
+    ['competitor_gong', 3, /moved on from Gong-style tooling/],
+    ['event_saastr', 2, /after SaaStr/],
+    ['event_saastr', 3, /met at SaaStr/],
+    ['website_visitor', 2, /Acme was looking at on our site/],
+    ['website_visitor', 4, /Acme was looking at on our site/],
+    ['default', 3, /Revenue teams at SaaS companies/],
+  ])('source %s step %d keeps its hook', (source, step, hook) => {
+    expect(craftSequence(lead({ source }), score('B'))[step - 1]!.body).toMatch(hook);
+  });
+
+  it('writes each tier its own follow-ups', () => {
+    for (let step = 2; step <= 5; step++) {
+      const bodies = (['A', 'B', 'C'] as const).map((tier) => craftSequence(lead(), score(tier))[step - 1]!.body);
+      expect(new Set(bodies).size).toBe(3);
+    }
   });
 });
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { approvalCard, decidedCard, editModal, highlightBody } from '../../src/bot/blocks-approval.ts';
+import { approvalCard, decidedCard, editModal, highlightBody, SLACK_INPUT_MAX, sequenceModal } from '../../src/bot/blocks-approval.ts';
 import { runMessage, stageTable } from '../../src/bot/blocks-control.ts';
 import { parentText } from '../../src/bot/breaker-thread.ts';
 import { alertText } from '../../src/bot/outbox-worker.ts';
@@ -15,6 +15,7 @@ const approval: Approval = {
   status: 'pending',
   subject: 'Scaling <outbound> at Acme',
   body: 'Hi Dana, saw Acme is hiring SDRs.\n\n--\nunsubscribe',
+  steps: [{ subject: 'Scaling <outbound> at Acme', body: 'Hi Dana, saw Acme is hiring SDRs.\n\n--\nunsubscribe' }],
   hash: 'a'.repeat(64),
   version: 1,
   created_at: '2026-01-01T00:00:00.000Z',
@@ -90,6 +91,84 @@ describe('approval blocks', () => {
     const modal = editModal(approval);
     expect(JSON.parse(modal.private_metadata!)).toEqual({ id: approval.id, hash: approval.hash });
     expect(json(modal.blocks)).toContain(json(approval.body).slice(1, -1));
+  });
+});
+
+describe('approval blocks for a five-email sequence', () => {
+  const footer = '\n\n--\nunsubscribe';
+  const steps = [
+    { subject: approval.subject, body: approval.body },
+    { subject: 'Re: Scaling <outbound> at Acme', body: `Hi Dana, a case study from Acme's peers.${footer}` },
+    { subject: 'Re: Scaling <outbound> at Acme', body: `Hi Dana, what VP Sales peers say.${footer}` },
+    { subject: 'Dana, should I close the loop? <!here>', body: `Hi Dana, closing the loop.${footer}` },
+    { subject: 'Re: Scaling <outbound> at Acme', body: `Hi Dana, a last note.${footer}` },
+  ];
+  const sequence: Approval = { ...approval, steps };
+  const sequenceLead = {
+    ...lead,
+    email_sequence: steps.map((st, i) => ({ ...st, step: i + 1, day: [1, 5, 10, 17, 21][i], template: 't', fragments: i === 2 ? [{ text: 'VP Sales', field: 'title' }] : [{ text: 'Dana', field: 'first_name' }] })),
+  } as unknown as Lead;
+  type Section = { type: string; block_id?: string; text?: { text: string }; accessory?: { action_id: string; value: string } };
+
+  it('shows step 1 in full, each follow-up by day and subject, and a Show sequence button', () => {
+    const card = approvalCard(sequence, sequenceLead);
+    const text = json(card.blocks);
+    expect(text).toContain('Step 1 · day 1 · subject:* Scaling &lt;outbound&gt; at Acme');
+    expect(text).toContain('Hi *Dana*, saw Acme is hiring SDRs.');
+    const followUps = (card.blocks as Section[]).find((b) => b.block_id === 'approval_sequence')!;
+    expect(followUps.text!.text.split('\n').slice(1)).toEqual([
+      '• Step 2 · day 5: Re: Scaling &lt;outbound&gt; at Acme',
+      '• Step 3 · day 10: Re: Scaling &lt;outbound&gt; at Acme',
+      '• Step 4 · day 17: Dana, should I close the loop? &lt;!here&gt;',
+      '• Step 5 · day 21: Re: Scaling &lt;outbound&gt; at Acme',
+    ]);
+    // Follow-up bodies are behind the button, not on the card.
+    expect(text).not.toContain('closing the loop.');
+    expect(followUps.accessory!.action_id).toBe('approval_show_sequence');
+    expect(JSON.parse(followUps.accessory!.value)).toEqual({ id: approval.id, hash: approval.hash });
+    const actions = card.blocks.find((b) => b.type === 'actions') as { elements: { action_id: string }[] };
+    expect(actions.elements.map((e) => e.action_id)).toEqual(['approval_approve', 'approval_reject', 'approval_edit']);
+    expect(card.text).toBe('Approval needed: Scaling &lt;outbound&gt; at Acme (+4 follow-ups)');
+    // The decided card keeps the read-only button, so what was approved stays readable.
+    const decided = decidedCard({ ...sequence, status: 'approved', decided_by: 'U1', decided_at: '2026-01-01T10:00:00.000Z' }, sequenceLead);
+    expect(json(decided.blocks)).toContain('approval_show_sequence');
+    expect(decided.blocks.some((b) => b.type === 'actions')).toBe(false);
+  });
+
+  it('a one-step approval (recorded before sequences) has no follow-up list', () => {
+    expect(json(approvalCard(approval, lead).blocks)).not.toContain('approval_show_sequence');
+  });
+
+  it('the Show sequence modal is read-only and holds every step, each body with its own fragments in bold', () => {
+    const modal = sequenceModal(sequence, sequenceLead, sequence.hash);
+    expect(modal.submit).toBeUndefined();
+    expect(modal.blocks.length).toBeLessThanOrEqual(100);
+    const text = json(modal.blocks);
+    for (const [i, day] of [1, 5, 10, 17, 21].entries()) expect(text).toContain(`Step ${i + 1} · day ${day}`);
+    expect(text).toContain('what *VP Sales* peers say.');
+    expect(text).toContain('Hi *Dana*, closing the loop.');
+    expect(text).toContain('should I close the loop? &lt;!here&gt;');
+    expect(text).not.toContain('edited after the card was shown');
+    expect(json(sequenceModal(sequence, sequenceLead, 'b'.repeat(64)).blocks)).toContain('edited after the card was shown');
+  });
+
+  it('the Edit modal has a subject and a body input per step, bodies capped at Slack\'s 3,000', () => {
+    const modal = editModal(sequence);
+    expect(modal.blocks.length).toBeLessThanOrEqual(100);
+    type Input = { type: string; block_id: string; element: { initial_value: string; max_length: number; multiline?: boolean } };
+    const inputs = (modal.blocks as Input[]).filter((b) => b.type === 'input');
+    expect(inputs.map((b) => b.block_id)).toEqual(['subject_1', 'body_1', 'subject_2', 'body_2', 'subject_3', 'body_3', 'subject_4', 'body_4', 'subject_5', 'body_5']);
+    for (const [i, st] of steps.entries()) {
+      expect(inputs.find((b) => b.block_id === `subject_${i + 1}`)!.element).toMatchObject({ initial_value: st.subject, max_length: 200 });
+      expect(inputs.find((b) => b.block_id === `body_${i + 1}`)!.element).toMatchObject({ initial_value: st.body, max_length: SLACK_INPUT_MAX, multiline: true });
+    }
+    expect(json(modal.blocks)).toContain('3,000 characters');
+    // A body Slack's input cannot hold is shown as kept rather than cut.
+    const long = editModal({ ...sequence, steps: steps.map((st, i) => (i === 1 ? { ...st, body: `${'x'.repeat(4_000)}${footer}` } : st)) });
+    const longInputs = (long.blocks as Input[]).filter((b) => b.type === 'input').map((b) => b.block_id);
+    expect(longInputs).not.toContain('body_2');
+    expect(longInputs).toContain('subject_2');
+    expect(json(long.blocks)).toContain('*Body 2:* 4,016 characters, over Slack');
   });
 });
 
