@@ -7,7 +7,6 @@
  * own process), Redis is a private redis-server (BENCH_REDIS_URL to use another).
  */
 import { spawn } from 'node:child_process';
-import { createRequire } from 'node:module';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { randomBytes } from 'node:crypto';
@@ -24,7 +23,8 @@ import { createLogger } from '../src/core/logger.ts';
 import { createRedis, startEmbeddedRedis } from '../src/core/redis.ts';
 import { createContext } from '../src/context.ts';
 import { createHttpApp, listen } from '../src/server.ts';
-import { blockActionBody, slackSignature, slashCommandBody } from '../test/fakes/slack.ts';
+import { blockActionBody, slashCommandBody } from '../test/fakes/slack.ts';
+import { withTriggerPlaceholder } from './signed-requests.ts';
 
 interface CannonResult {
   requests: { total: number; average: number };
@@ -32,8 +32,6 @@ interface CannonResult {
   non2xx: number;
   errors: number;
 }
-// The load generator runs in its own process so it does not share an event loop with the servers.
-const AUTOCANNON = createRequire(import.meta.url).resolve('autocannon/autocannon.js');
 
 const CONNECTIONS = 50;
 const ROUNDS = 3;
@@ -44,11 +42,6 @@ const RATE = Number(process.env.BENCH_RATE ?? 200);
 const RATE_S = 3;
 const SECRET = 'bench-signing-secret';
 const APPROVER = 'UAPPROVER1';
-
-function signedHeaders(body: string, contentType = 'application/x-www-form-urlencoded'): Record<string, string> {
-  const ts = Math.floor(Date.now() / 1000);
-  return { 'content-type': contentType, 'x-slack-request-timestamp': String(ts), 'x-slack-signature': slackSignature(SECRET, ts, body) };
-}
 
 /** Runs a node script in its own process and parses the last JSON line it prints. */
 function runJson<T>(args: string[]): Promise<T> {
@@ -67,10 +60,13 @@ function runJson<T>(args: string[]): Promise<T> {
   });
 }
 
-/** autocannon (closed loop: each connection sends its next request when the last is answered). */
-async function load(url: string, body: string, seconds: number): Promise<CannonResult> {
-  const headers = Object.entries(signedHeaders(body)).flatMap(([k, v]) => ['-H', `${k}=${v}`]);
-  return runJson<CannonResult>([AUTOCANNON, '-j', '-c', String(CONNECTIONS), '-d', String(seconds), '-m', 'POST', '-b', body, ...headers, url]);
+/**
+ * autocannon in its own process (closed loop: each connection sends its next request when the last
+ * is answered), every request with its own trigger id and signature (bench/signed-load.ts).
+ */
+async function load(url: string, template: string, seconds: number): Promise<CannonResult> {
+  const script = new URL('./signed-load.ts', import.meta.url).pathname;
+  return runJson<CannonResult>(['--import', 'tsx', script, url, String(seconds), String(CONNECTIONS), SECRET, template]);
 }
 
 interface PacedResult {
@@ -83,9 +79,9 @@ interface PacedResult {
 }
 
 /** Paced arrivals at `rate` per second over the same 50 connections (bench/paced-load.ts). */
-async function paced(url: string, body: string, seconds: number, rate: number): Promise<PacedResult> {
+async function paced(url: string, template: string, seconds: number, rate: number): Promise<PacedResult> {
   const script = new URL('./paced-load.ts', import.meta.url).pathname;
-  return runJson<PacedResult>(['--import', 'tsx', script, url, String(rate), String(seconds), String(CONNECTIONS), JSON.stringify(signedHeaders(body)), body]);
+  return runJson<PacedResult>(['--import', 'tsx', script, url, String(rate), String(seconds), String(CONNECTIONS), '{}', template, SECRET]);
 }
 
 /** The fake Slack in a child process; resolves with its API URL and a stop function. */
@@ -150,8 +146,10 @@ async function main(): Promise<void> {
 
   // An approval that the first click decides; every later click is the "already approved" path.
   const { approval } = await ctx.approvals.request({ runId: 'run_20260101_000000_bench0', leadRef: 'run_20260101_000000_bench0-p1', steps: [{ subject: 'Hello', body: 'Hi' }] });
-  const statusBody = slashCommandBody({ text: 'status', userId: APPROVER, responseUrl: slack.responseUrl('status') });
-  const approveBody = blockActionBody({ userId: APPROVER, actionId: 'approval_approve', value: buttonValue(approval), responseUrl: slack.responseUrl('approve') });
+  // Templates: every request gets its own trigger id and signature, as real clicks do (a repeated
+  // signed request would be answered as a replay without reaching a listener).
+  const statusBody = withTriggerPlaceholder(slashCommandBody({ text: 'status', userId: APPROVER, responseUrl: slack.responseUrl('status') }));
+  const approveBody = withTriggerPlaceholder(blockActionBody({ userId: APPROVER, actionId: 'approval_approve', value: buttonValue(approval), responseUrl: slack.responseUrl('approve') }));
 
   // Bare and CAIO alternate in short rounds so background load on the machine hits both alike;
   // each figure is the median over the rounds. Then the same at a fixed rate below saturation.
