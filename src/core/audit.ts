@@ -12,7 +12,8 @@ export interface AuditEntry {
 
 export interface Audit {
   append(entry: Omit<AuditEntry, 'at' | 'id'> & { at?: string }): Promise<string>;
-  list(options?: { count?: number; action?: string }): Promise<AuditEntry[]>;
+  /** Oldest first; `since` keeps entries appended at or after it, `count` the newest N of those. */
+  list(options?: { count?: number; action?: string; since?: Date }): Promise<AuditEntry[]>;
 }
 
 /** Keeps roughly this many entries; older ones are trimmed by Redis. */
@@ -32,12 +33,14 @@ export function createAudit(redis: Redis, streamKey: string): Audit {
     },
     async list(options = {}) {
       const keep = (e: AuditEntry) => !options.action || e.action === options.action;
-      if (!options.count) return (await redis.xrange(streamKey, '-', '+')).map(([id, flat]) => toEntry(id, flat)).filter(keep);
+      // Stream ids start with the append time in ms, so `since` is a range bound, not a scan.
+      const start = options.since ? String(Math.max(0, options.since.getTime())) : '-';
+      if (!options.count) return (await redis.xrange(streamKey, start, '+')).map(([id, flat]) => toEntry(id, flat)).filter(keep);
       // The newest `count` entries, read backwards a page at a time instead of the whole stream.
       const found: AuditEntry[] = [];
       let end = '+';
       while (found.length < options.count) {
-        const page = await redis.xrevrange(streamKey, end, '-', 'COUNT', AUDIT_PAGE);
+        const page = await redis.xrevrange(streamKey, end, start, 'COUNT', AUDIT_PAGE);
         for (const [id, flat] of page) {
           const entry = toEntry(id, flat);
           if (keep(entry)) found.push(entry);
