@@ -4,7 +4,7 @@ import type { PipelineDeps } from './deps.ts';
 import type { LeadJobData, ScrapeJobData } from './queues.ts';
 
 type FailureDeps = Pick<PipelineDeps, 'store' | 'notifier' | 'logger'>;
-type RoutingDeps = FailureDeps & Pick<PipelineDeps, 'queues' | 'redis' | 'keys'>;
+type RoutingDeps = FailureDeps & Pick<PipelineDeps, 'queues'>;
 
 /**
  * A send that stalled out may already have reached Instantly: failing the lead would show
@@ -68,9 +68,7 @@ export async function routeFailedJob(deps: RoutingDeps, stage: Stage, job: Job |
 
 /** Replaces a stalled-out send job with a fresh one under the same id, a bounded number of times. */
 async function retrySend(deps: RoutingDeps, job: Job, ref: string): Promise<boolean> {
-  const key = deps.keys.sendStallRetries(ref);
-  const tries = await deps.redis.incr(key);
-  await deps.redis.expire(key, 7 * 24 * 3600);
+  const tries = await deps.store.countSendStall(ref);
   if (tries > SEND_STALL_RETRIES) return false;
   await job.remove().catch(() => undefined);
   await deps.queues.addLeadJob('send', job.data as LeadJobData);

@@ -28,6 +28,8 @@ export interface Visitor {
 }
 
 const TTL_S = 180 * 24 * 3600;
+/** A visitor's day marker outlives the day in every time zone (and a late Clay answer). */
+const DAY_MARKER_TTL_S = 3 * 24 * 3600;
 const TEXT_FIELDS = ['email', 'email_status', 'linkedin_url', 'first_name', 'last_name', 'title', 'company_name', 'company_domain', 'industry'] as const;
 
 /** `v_` + 20 hex digits from the visitor's first identity: the same person gets the same id. */
@@ -121,6 +123,18 @@ export function createVisitorStore(redis: Redis, keys: WebhookKeys) {
         intent_score: h.intent_score !== undefined ? Number(h.intent_score) : null,
         entered_ref: h.entered_ref ?? null,
       };
+    },
+    /** Claims the visitor's day for one enrichment: false when another visit of the day has it. */
+    async claimDay(id: string, day: string): Promise<boolean> {
+      return (await redis.set(keys.visitorDay(id, day), 'pending', 'EX', DAY_MARKER_TTL_S, 'NX')) === 'OK';
+    },
+    /** The day's enrichment is on its way (the claim stays for the rest of the day). */
+    async markDaySent(id: string, day: string): Promise<void> {
+      await redis.set(keys.visitorDay(id, day), 'sent', 'EX', DAY_MARKER_TTL_S);
+    },
+    /** Nothing reached Clay: the next attempt or visit may claim the day again. */
+    async releaseDay(id: string, day: string): Promise<void> {
+      await redis.del(keys.visitorDay(id, day));
     },
     async activity(id: string): Promise<{ pages: string[]; visitDays: number }> {
       const [pages, visitDays] = await Promise.all([redis.smembers(keys.visitorPages(id)), redis.scard(keys.visitorDays(id))]);

@@ -112,6 +112,16 @@ describe('run and lead scripts (store)', () => {
     for (const set of [s.awaiting, s.held, s.sending]) expect(await redis.scard(set)).toBe(0);
   });
 
+  it('growRun adds to the total and runs a completed run again', async () => {
+    fresh();
+    await redis.hset(run(), { status: 'completed', total: 2, finished_at: 't1' });
+    expect(await scripts.growRun({ run: run() }, { count: 1 })).toBe(3);
+    expect(await redis.hmget(run(), 'status', 'total', 'finished_at')).toEqual(['running', '3', null]);
+    await redis.hset(run(), { status: 'stopped' });
+    expect(await scripts.growRun({ run: run() }, { count: 2 })).toBe(5);
+    expect(await redis.hget(run(), 'status')).toBe('stopped');
+  });
+
   it('createLead writes a new lead whole and leaves an existing one alone', async () => {
     fresh();
     const k = { lead: keys.lead('r-l1'), runLeads: keys.runSet(runId, 'leads') };

@@ -6,8 +6,6 @@ import type { Visitor } from '../visitor-store.ts';
 import { jobLogger, parkWhileStopped, type WorkerDeps } from './deps.ts';
 import { qualifyVisitor } from './visitor-qualify.ts';
 
-const DAY_MARKER_TTL_S = 3 * 24 * 3600;
-
 export function visitorRow(v: Visitor): ClayVisitorRow {
   return {
     visitor_id: v.id,
@@ -30,15 +28,14 @@ export function visitorRow(v: Visitor): ClayVisitorRow {
  * visit may lift them over the threshold).
  */
 export function createRb2bVisitProcessor(deps: WorkerDeps) {
-  const { ctx, visitors, keys } = deps;
+  const { ctx, visitors } = deps;
   return async (job: Job<{ reqId: string; visit: Rb2bVisit }>, token?: string): Promise<void> => {
     const log = jobLogger(deps, job);
     const { visit } = job.data;
     const id = await visitors.resolve(visit.email, visit.linkedin_url);
     await visitors.recordVisit(id, visit);
     const day = visit.seen_at.slice(0, 10);
-    const dayKey = keys.visitorDay(id, day);
-    if ((await ctx.redis.set(dayKey, 'pending', 'EX', DAY_MARKER_TTL_S, 'NX')) !== 'OK') {
+    if (!(await visitors.claimDay(id, day))) {
       log.info({ visitor: id, day }, 'visitor already seen today: page recorded');
       await qualifyVisitor(deps, id, log);
       return;
@@ -66,10 +63,10 @@ export function createRb2bVisitProcessor(deps: WorkerDeps) {
         await ctx.webhookQueue.add({ name: 'clay-visitor', data: { reqId: job.data.reqId, payload } }, jobIdFor('clay-visitor-local', `${id}-${day}`), { delayMs });
         log.info({ visitor: id, delayMs }, 'visitor enrichment queued without Clay');
       }
-      await ctx.redis.set(dayKey, 'sent', 'EX', DAY_MARKER_TTL_S);
+      await visitors.markDaySent(id, day);
     } catch (err) {
       // Nothing reached Clay: let the retry (or the next visit) submit again.
-      await ctx.redis.del(dayKey);
+      await visitors.releaseDay(id, day);
       throw err;
     }
   };

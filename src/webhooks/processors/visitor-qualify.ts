@@ -45,15 +45,8 @@ async function enterPipeline(deps: WorkerDeps, visitor: Visitor, person: Lead | 
   const ref = `${runId}-${visitor.id}`;
   const lead: Lead = { ...person, ref, runId, source: 'website_visitor', providers: ctx.providers.kind, enriched_by: 'clay', state: 'enriched', updated_at: now.toISOString() };
   const created = await ctx.store.createLead(lead);
-  if (created) {
-    // The day's run grows with each visitor; a run that had finished is running again.
-    await ctx.redis.hincrby(ctx.keys.run(runId), 'total', 1);
-    const run = await ctx.store.getRun(runId);
-    if (run?.status === 'completed') {
-      await ctx.redis.hdel(ctx.keys.run(runId), 'finished_at');
-      await ctx.store.setRunStatus(runId, 'running');
-    }
-  }
+  // The day's run grows with each visitor; a run that had finished is running again.
+  if (created) await ctx.store.growRun(runId, 1);
   await ctx.queues.addLeadJob('segment', { runId, ref });
   await deps.visitors.setFields(visitor.id, { entered_ref: ref });
   if (created) {
