@@ -46,13 +46,6 @@ export const SCRIPTS = {
     keys: ['run', 'terminal', 'awaiting', 'held', 'inSet', 'doneSet', 'sending'],
     args: ['nowIso', 'ref', 'stage', 'outcome', 'nowMs', 'terminal'],
   }),
-  enterStage: script<string[]>()({ file: 'enter-stage.lua', keys: ['run', 'inSet', 'lead'], args: ['ref', 'stage', 'nowMs', 'countIn'] }),
-  leadStep: script<number | string | null>()({
-    file: 'lead-step.lua',
-    keys: ['run', 'terminal', 'awaiting', 'held', 'inSet', 'doneSet', 'sending', 'lead'],
-    args: ['nowIso', 'ref', 'stage', 'outcome', 'nowMs', 'terminal'],
-    moreArgs: true,
-  }),
   growRun: script<number>()({ file: 'grow-run.lua', keys: ['run'], args: ['count'] }),
   createLead: script<number>()({ file: 'create-lead.lua', keys: ['lead', 'runLeads'], args: ['ref'], moreArgs: true }),
   // Sends (safety-gate.ts)
