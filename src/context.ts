@@ -11,6 +11,7 @@ import { createSafetyGate } from './core/safety-gate.ts';
 import { createStore } from './core/store.ts';
 import { createApprovalService } from './jobs/approval-service.ts';
 import { createClayResume } from './jobs/clay-resume.ts';
+import { createReplyService, type ReplyService } from './jobs/reply-service.ts';
 import type { PipelineDeps } from './jobs/deps.ts';
 import { createLogNotifier, type Notifier } from './core/notifier.ts';
 import { createQueues } from './jobs/queues.ts';
@@ -20,6 +21,8 @@ import { createWebhookQueue, type WebhookQueue } from './webhooks/queue.ts';
 
 export interface AppContext extends PipelineDeps {
   approvalService: ReturnType<typeof createApprovalService>;
+  /** The outcome buttons of reply messages (Interested, Not now, Unsubscribe). */
+  replyService: ReplyService;
   resumeClay: ReturnType<typeof createClayResume>;
   metrics: Metrics;
   /** The queue between the webhook routes and the webhook worker (src/webhooks). */
@@ -86,6 +89,7 @@ export function createContext(options: ContextOptions): AppContext {
   return {
     ...deps,
     approvalService: createApprovalService(deps),
+    replyService: createReplyService(deps),
     metrics,
     resumeClay,
     webhookQueue,

@@ -2,6 +2,8 @@ import { DelayedError, UnrecoverableError, Worker, type Job } from 'bullmq';
 import type { AppContext } from '../context.ts';
 import { approvalCard, decidedCard } from './blocks-approval.ts';
 import { runMessage } from './blocks-control.ts';
+import { replyCard, replyDecidedCard } from './blocks-reply.ts';
+import { createReplies } from '../core/replies.ts';
 import { postTransition, type ThreadPoster } from './breaker-thread.ts';
 import { esc } from './format.ts';
 import { createLocks } from './lock.ts';
@@ -26,6 +28,7 @@ export function createOutboxProcessor(deps: OutboxDeps, client: WebClient) {
   const { config, logger, redis, store, approvals, emergency } = deps;
   const keys = deps.keys.slack;
   const locks = createLocks(redis);
+  const replies = createReplies(redis, deps.keys);
   const poster: ThreadPoster = {
     async post(args) {
       const res = await client.chat.postMessage(args);
@@ -97,6 +100,29 @@ export function createOutboxProcessor(deps: OutboxDeps, client: WebClient) {
         if (await redis.exists(marker)) return;
         await client.chat.postMessage({ channel, text: alertText(data) });
         await redis.set(marker, '1', 'EX', config.slack.alert_dedupe_s);
+        return;
+      }
+      case 'reply': {
+        const reply = await replies.get(data.id);
+        if (!reply) return;
+        const lead = await store.getLead(reply.ref);
+        if (reply.slack_ts && reply.slack_channel) {
+          if (reply.status !== 'new') await client.chat.update({ channel: reply.slack_channel, ts: reply.slack_ts, ...replyDecidedCard(reply, lead) });
+          return;
+        }
+        const channel = config.env.SLACK_REPLIES_CHANNEL ?? config.env.SLACK_APPROVAL_CHANNEL;
+        if (!channel) return void logger.warn({ reply: reply.id }, 'SLACK_REPLIES_CHANNEL and SLACK_APPROVAL_CHANNEL are unset: reply not posted');
+        const message = reply.status === 'new' ? replyCard(reply, lead) : replyDecidedCard(reply, lead);
+        const res = await client.chat.postMessage({ channel, ...message });
+        await replies.setSlackMessage(reply.id, String(res.channel), String(res.ts));
+        return;
+      }
+      case 'reply-decided': {
+        const reply = await replies.get(data.id);
+        if (!reply || reply.status === 'new') return;
+        // The reply's own job posts the decided card if it has not posted yet; retry until it has.
+        if (!reply.slack_ts || !reply.slack_channel) throw new Error(`reply ${reply.id} has no Slack message yet`);
+        await client.chat.update({ channel: reply.slack_channel, ts: reply.slack_ts, ...replyDecidedCard(reply, await store.getLead(reply.ref)) });
         return;
       }
       case 'breaker': {

@@ -13,7 +13,9 @@ export type OutboxJob =
   | { kind: 'decided'; id: string }
   | { kind: 'run'; runId: string }
   | { kind: 'alert'; level: AlertLevel; text: string; details?: Record<string, unknown> | undefined }
-  | { kind: 'breaker'; provider: string };
+  | { kind: 'breaker'; provider: string }
+  | { kind: 'reply'; id: string }
+  | { kind: 'reply-decided'; id: string };
 
 export function outboxJobOptions(slack: SlackConfig): JobsOptions {
   return {
@@ -88,6 +90,13 @@ export function createSlackNotifier(base: NotifierBase): Notifier & { queue: Que
         return;
       }
       await add(`breaker-${safeId(t.provider)}-${hash(eventId)}`, { kind: 'breaker', provider: t.provider });
+    },
+    async replyReceived(replyId) {
+      // One job per reply: a redelivered webhook or a retried processor posts nothing twice.
+      await add(`reply-${safeId(replyId)}`, { kind: 'reply', id: replyId });
+    },
+    async replyDecided(replyId) {
+      await add(`reply-decided-${safeId(replyId)}`, { kind: 'reply-decided', id: replyId });
     },
     async close() {
       await queue.close();

@@ -96,6 +96,8 @@ const cadenceSchema = z.strictObject({
   day_ms: z.number().int().min(1).prefault(86_400_000),
   /** Cadence steps in flight per worker (LinkedIn adds and call notices). */
   concurrency: z.number().int().min(1).max(100).prefault(5),
+  /** An out-of-office auto-reply moves the lead's remaining cadence steps this many days later. */
+  auto_reply_shift_days: z.number().int().min(0).max(60).prefault(3),
 });
 
 /**
@@ -333,6 +335,8 @@ export const envSchema = z.object({
   SLACK_API_URL: url('https://slack.com/api/'),
   SLACK_APPROVAL_CHANNEL: optionalString,
   SLACK_ALERT_CHANNEL: optionalString,
+  /** Where reply alerts go; unset → the approval channel. */
+  SLACK_REPLIES_CHANNEL: optionalString,
   CAIO_APPROVERS: z
     .string()
     .optional()

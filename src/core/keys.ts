@@ -38,6 +38,17 @@ export function createKeys(prefix: string) {
     clayLate: k('clay', 'late'),
     claySubmitted: (ref: string) => k('clay', 'submitted', ref),
     cadenceLinkedInAdded: (ref: string) => k('cadence', 'linkedin', ref),
+    /** Leads whose remaining cadence was stopped (reply, bounce, unsubscribe), by ref, with the reason. */
+    cadenceStoppedRefs: k('cadence', 'stopped-refs'),
+    /** HeyReach said the lead accepted the connection request (the LinkedIn message steps need it). */
+    linkedinAccepted: (ref: string) => k('cadence', 'linkedin', ref, 'accepted'),
+    /** Leads CAIO really mailed, by address and by LinkedIn URL: how a reply finds its lead. */
+    leadByEmail: k('leads', 'by-email'),
+    leadByLinkedIn: k('leads', 'by-linkedin'),
+    /** A pipeline lead's GoHighLevel tags (the upsert replaces them all, so the full set is kept here). */
+    leadTags: (ref: string) => k('lead', ref, 'ghl-tags'),
+    /** One reply from a lead, with its Slack message and the outcome a person chose. */
+    reply: (id: string) => k('reply', id),
     betterContactRequest: (ref: string) => k('bettercontact', 'request', ref),
     breaker: (provider: string) => k('breaker', provider),
     breakerProbe: (provider: string) => k('breaker', provider, 'probe'),

@@ -26,6 +26,10 @@ export interface Notifier {
   runUpdated(runId: string): Promise<void>;
   alert(level: AlertLevel, text: string, details?: Record<string, unknown>): Promise<void>;
   breakerTransition(transition: BreakerTransition): Promise<void>;
+  /** A lead replied (src/core/replies.ts): one message with the reply and its outcome buttons. */
+  replyReceived(replyId: string): Promise<void>;
+  /** A person chose an outcome for a reply: its message is updated in place. */
+  replyDecided(replyId: string): Promise<void>;
   /** Releases what the notifier holds (the Slack outbox closes its queue). */
   close?(): Promise<void>;
 }
@@ -45,6 +49,12 @@ export function createLogNotifier(logger: Logger): Notifier {
     },
     async breakerTransition(transition) {
       logger.warn({ ...transition }, 'circuit breaker transition');
+    },
+    async replyReceived(replyId) {
+      logger.info({ reply: replyId }, 'lead replied');
+    },
+    async replyDecided(replyId) {
+      logger.info({ reply: replyId }, 'reply outcome chosen');
     },
   };
 }

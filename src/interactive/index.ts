@@ -12,6 +12,10 @@ import { policyConfirm } from './policy-confirm.ts';
 import { policyEditOpen } from './policy-edit-open.ts';
 import { policySubmit } from './policy-submit.ts';
 import { reject } from './reject.ts';
+import { ACTION_REPLY_INTERESTED, ACTION_REPLY_NOT_NOW, ACTION_REPLY_UNSUBSCRIBE } from '../bot/blocks-reply.ts';
+import { replyInterested } from './reply-interested.ts';
+import { replyNotNow } from './reply-not-now.ts';
+import { replyUnsubscribe } from './reply-unsubscribe.ts';
 import { resume } from './resume.ts';
 import { showSequence } from './show-sequence.ts';
 import type { ButtonArgs } from './types.ts';
@@ -25,6 +29,9 @@ const BUTTONS: Record<string, (args: ButtonArgs, deps: SlackDeps) => Promise<voi
   [ACTION_STOP]: emergencyStop,
   [ACTION_RESUME]: resume,
   [ACTION_POLICY_EDIT]: policyEditOpen,
+  [ACTION_REPLY_INTERESTED]: replyInterested,
+  [ACTION_REPLY_NOT_NOW]: replyNotNow,
+  [ACTION_REPLY_UNSUBSCRIBE]: replyUnsubscribe,
 };
 
 const escape = (id: string) => id.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');

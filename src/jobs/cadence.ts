@@ -45,13 +45,14 @@ export function callTaskText(lead: Lead, day: number): string {
 export function createCadenceProcessor(deps: PipelineDeps) {
   const { store, gate, emergency, audit, providers, redis, keys, notifier } = deps;
   const senders = createLinkedInSenders({ redis, prefix: keys.prefix, linkedin: deps.config.linkedin, dayMs: deps.config.cadence.day_ms, senderIds: deps.config.env.HEYREACH_SENDER_IDS });
+  const stopped = async (ref: string) => (await redis.hexists(keys.cadenceStoppedRefs, ref)) === 1;
   return async (job: Job<CadenceJobData>, token?: string): Promise<void> => {
     const { ref, channel, step, day } = job.data;
     const lead = await store.getLead(ref);
     if (!lead) return;
     await parkIfOtherMode(job, token, deps, lead.providers);
     const subject = `${ref}|${channel}${step}`;
-    if (lead.email && (await gate.isSuppressed(lead.email))) {
+    if ((lead.email && (await gate.isSuppressed(lead.email))) || (await stopped(ref))) {
       await audit.append({ actor: 'system', action: 'cadence.stopped', subject, details: { reason: 'suppressed', day } });
       return;
     }
@@ -83,6 +84,11 @@ export function createCadenceProcessor(deps: PipelineDeps) {
       }
       const first = await redis.set(keys.cadenceLinkedInAdded(ref), '1', 'EX', 60 * 86_400, 'NX');
       if (first) {
+        // The marker first, then the stop: a reply racing this step sees the marker or this sees its stop.
+        if (await stopped(ref)) {
+          await audit.append({ actor: 'system', action: 'cadence.stopped', subject, details: { reason: 'stopped', day } });
+          return;
+        }
         await parkOnDeferred(job, token, () =>
           heyreach
             .addLeadToCampaign({
@@ -101,6 +107,11 @@ export function createCadenceProcessor(deps: PipelineDeps) {
         );
       }
       await audit.append({ actor: 'system', action: 'cadence.linkedin_step', subject, details: { day, provider: providers.kind, sender } });
+      return;
+    }
+    // The message steps only make sense to a connection (HeyReach's CONNECTION_REQUEST_ACCEPTED webhook).
+    if (step > 1 && providers.heyreach && !(await redis.exists(keys.linkedinAccepted(ref)))) {
+      await audit.append({ actor: 'system', action: 'cadence.linkedin_skipped', subject, details: { day, reason: 'connection_not_accepted' } });
       return;
     }
     await audit.append({ actor: 'system', action: 'cadence.linkedin_step', subject, details: { day, provider: providers.heyreach ? providers.kind : 'none' } });

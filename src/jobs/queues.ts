@@ -28,9 +28,21 @@ export interface CadenceJobData extends LeadJobData {
 
 export const CADENCE_QUEUE = 'cadence';
 
+/** Per-lead follow-ups at the providers, off the hot path: GoHighLevel upserts, HeyReach stops, reply outcomes. */
+export const LEAD_SYNC_QUEUE = 'lead-sync';
+
+export type LeadSyncJobData =
+  /** Upsert the lead as a GHL contact with its full tag set (the upsert replaces every tag). */
+  | { kind: 'ghl'; ref: string; reason: string }
+  /** HeyReach StopLeadInCampaign for the lead's profile. */
+  | { kind: 'heyreach-stop'; ref: string; reason: string }
+  /** Apply what a person chose for a reply (tags, cadence), then sync GHL. */
+  | { kind: 'reply-outcome'; replyId: string };
+
 export interface Queues {
   byStage: Record<Stage, Queue>;
   cadence: Queue;
+  leadSync: Queue<LeadSyncJobData>;
   all(): Queue[];
   /** Adds the next stage for a lead; the deterministic id makes a repeated add a no-op. */
   addLeadJob(stage: Exclude<Stage, 'scrape'>, data: LeadJobData): Promise<void>;
@@ -52,10 +64,12 @@ export function createQueues(connection: Redis, prefix: string, pipeline: Pipeli
   const options = { connection, prefix: bullPrefix(prefix), defaultJobOptions: defaultJobOptions(pipeline) };
   const byStage = Object.fromEntries(STAGES.map((stage) => [stage, new Queue(stage, options)])) as Record<Stage, Queue>;
   const cadence = new Queue(CADENCE_QUEUE, options);
+  const leadSync = new Queue<LeadSyncJobData>(LEAD_SYNC_QUEUE, options);
   return {
     byStage,
     cadence,
-    all: () => [...Object.values(byStage), cadence],
+    leadSync,
+    all: () => [...Object.values(byStage), cadence, leadSync],
     async addLeadJob(stage, data) {
       await byStage[stage].add(stage, data, { jobId: leadJobId(data.ref, stage) });
     },
@@ -67,7 +81,7 @@ export function createQueues(connection: Redis, prefix: string, pipeline: Pipeli
       await byStage.scrape.add('scrape', data, { jobId: scrapeJobId(data.runId) });
     },
     async close() {
-      await Promise.all([...Object.values(byStage), cadence].map((q) => q.close()));
+      await Promise.all([...Object.values(byStage), cadence, leadSync].map((q) => q.close()));
     },
   };
 }

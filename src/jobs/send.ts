@@ -2,6 +2,7 @@ import { UnrecoverableError, type Job } from 'bullmq';
 import { sequenceHash } from '../core/approvals.ts';
 import { EMAIL_STEP_DAYS } from '../core/cadence.ts';
 import { scheduleCadence } from './cadence.ts';
+import { createLeadActions } from './lead-actions.ts';
 import type { PipelineDeps } from './deps.ts';
 import type { LeadJobData } from './queues.ts';
 import { parkOnDeferred } from './park-on-deferred.ts';
@@ -84,7 +85,9 @@ export function createSendProcessor(deps: PipelineDeps) {
           await audit.append({ actor: approval.decided_by ?? 'system', action: 'send.sent', subject: lead.ref, details: { provider: providers.kind, providerRef, day: decision.day, count: decision.count, hash: approval.hash, ...(found ? { recovered: true } : {}) } });
           await store.updateLead(lead.ref, { state: 'sent' }, lead);
           await scheduleCadence(deps, lead, Date.now());
-          return finishLead(deps, lead.runId, lead.ref, 'send', 'out');
+          // Reply routing and the GoHighLevel upsert (queued, so the send does not wait for GHL).
+          await createLeadActions(deps).afterFirstEmail(lead);
+          return finishLead(deps, lead, 'send', 'out');
         }
       }
     }), { token });

@@ -8,7 +8,8 @@ import type { PipelineDeps } from './deps.ts';
 import { createEnrichProcessor } from './enrich.ts';
 import { createCadenceProcessor } from './cadence.ts';
 import { routeFailedJob } from './job-failures.ts';
-import { CADENCE_QUEUE } from './queues.ts';
+import { CADENCE_QUEUE, LEAD_SYNC_QUEUE } from './queues.ts';
+import { createLeadSyncProcessor } from './lead-sync.ts';
 import { createScrapeProcessor } from './scrape.ts';
 import { createSegmentProcessor } from './segment.ts';
 import { createSendProcessor } from './send.ts';
@@ -86,18 +87,17 @@ export function startPipelineWorkers(deps: PipelineDeps, options: { concurrency?
     });
     return worker;
   });
-  const cadence = new Worker(CADENCE_QUEUE, createCadenceProcessor(deps) as Processor, {
-    connection: deps.redis,
-    prefix: bullPrefix(deps.keys.prefix),
-    concurrency: deps.config.cadence.concurrency,
-    ...stalled,
-  });
-  cadence.on('error', (err) => deps.logger.error({ err, queue: CADENCE_QUEUE }, 'worker error'));
-  // A cadence step comes after the lead's send (its run is already done): a final failure is only reported.
-  cadence.on('failed', (job, err) => {
-    if (job?.finishedOn) deps.logger.warn({ err, job: job.id, attempts: job.attemptsMade }, 'cadence step failed for good');
-  });
-  workers.push(cadence);
+  // Cadence steps and lead syncs come after the lead's send (its run is already done): a final failure is only reported.
+  const afterSend = (queue: string, processor: Processor, what: string) => {
+    const worker = new Worker(queue, processor, { connection: deps.redis, prefix: bullPrefix(deps.keys.prefix), concurrency: deps.config.cadence.concurrency, ...stalled });
+    worker.on('error', (err) => deps.logger.error({ err, queue }, 'worker error'));
+    worker.on('failed', (job, err) => {
+      if (job?.finishedOn) deps.logger.warn({ err, job: job.id, kind: job.name, attempts: job.attemptsMade }, `${what} failed for good`);
+    });
+    return worker;
+  };
+  workers.push(afterSend(CADENCE_QUEUE, createCadenceProcessor(deps) as Processor, 'cadence step'));
+  workers.push(afterSend(LEAD_SYNC_QUEUE, createLeadSyncProcessor(deps) as Processor, 'lead sync'));
   const sweeper = startSweeper(deps, service);
   const followRate = followSendRate(workers.find((w) => w.name === 'send')!, deps);
   return {

@@ -99,6 +99,8 @@ export function createSandboxProviders(deps: SandboxDeps): Providers {
       async upsertContact(contact) {
         const id = `sbx_contact_${(contact.email ?? contact.first_name ?? 'unknown').toLowerCase().replace(/[^a-z0-9]/g, '_')}`;
         const created = await redis.hsetnx(keys.sandboxGhl, id, JSON.stringify(contact));
+        // Like GHL's upsert: a known contact is updated (its tags replaced).
+        if (created === 0) await redis.hset(keys.sandboxGhl, id, JSON.stringify(contact));
         return { contactId: id, created: created === 1 };
       },
     },

@@ -3,6 +3,7 @@ import type { AppContext } from '../context.ts';
 import { createAcceptor, QueueUnavailableError } from './accept.ts';
 import { createClayHandler } from './clay.ts';
 import { createInstantlyHandler } from './instantly.ts';
+import { createHeyReachHandler } from './heyreach.ts';
 import { bodyErrorHandler, createJsonBody } from './json-body.ts';
 import { createRateLimit } from './rate-limit.ts';
 import { createRb2bHandler } from './rb2b.ts';
@@ -53,5 +54,6 @@ export function createWebhookRouter(ctx: AppContext): Router {
   route('/api/clay-callback', 'clay_legacy', createClayHandler(deps, 'legacy'));
   route('/webhooks/rb2b', 'rb2b', createRb2bHandler(deps));
   route('/webhooks/instantly', 'instantly', createInstantlyHandler(deps));
+  route('/webhooks/heyreach', 'heyreach', createHeyReachHandler(deps));
   return router;
 }

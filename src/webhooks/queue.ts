@@ -3,6 +3,7 @@ import type { Redis } from 'ioredis';
 import type { PipelineConfig } from '../core/config.ts';
 import type { ClayPipelinePayload, ClayVisitorPayload } from './clay-schema.ts';
 import type { InstantlyEvent } from './instantly-schema.ts';
+import type { LeadSignal } from './lead-signal.ts';
 import type { Rb2bVisit } from './rb2b-schema.ts';
 import { bullPrefix, defaultJobOptions } from '../core/queue.ts';
 
@@ -13,7 +14,8 @@ export type WebhookJob =
   | { name: 'clay-pipeline'; data: { reqId: string; payload: ClayPipelinePayload } }
   | { name: 'clay-visitor'; data: { reqId: string; payload: ClayVisitorPayload } }
   | { name: 'rb2b-visit'; data: { reqId: string; visit: Rb2bVisit } }
-  | { name: 'instantly-event'; data: { reqId: string; event: InstantlyEvent } };
+  | { name: 'instantly-event'; data: { reqId: string; event: InstantlyEvent } }
+  | { name: 'lead-signal'; data: { reqId: string; signal: LeadSignal } };
 
 export type WebhookJobName = WebhookJob['name'];
 

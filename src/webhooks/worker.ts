@@ -4,6 +4,7 @@ import { createClayPipelineProcessor } from './processors/clay-pipeline.ts';
 import { createClayVisitorProcessor } from './processors/clay-visitor.ts';
 import type { WorkerDeps } from './processors/deps.ts';
 import { createInstantlyEventProcessor } from './processors/instantly-event.ts';
+import { createLeadSignalProcessor } from './processors/lead-signal.ts';
 import { createRb2bVisitProcessor } from './processors/rb2b-visit.ts';
 import { WEBHOOK_QUEUE, type WebhookJobName } from './queue.ts';
 import { createVisitorStore } from './visitor-store.ts';
@@ -26,6 +27,7 @@ export function startWebhookWorker(ctx: AppContext, options: { concurrency?: num
     'clay-visitor': createClayVisitorProcessor(deps),
     'rb2b-visit': createRb2bVisitProcessor(deps),
     'instantly-event': createInstantlyEventProcessor(deps),
+    'lead-signal': createLeadSignalProcessor(deps),
   };
   const worker = new Worker(
     WEBHOOK_QUEUE,

@@ -3,13 +3,22 @@ import { header, startFakeServer, type FakeServer } from './fake-server.ts';
 export interface FakeHeyReach extends FakeServer {
   /** Profile URLs added per campaign. */
   campaigns: Map<string, Set<string>>;
+  /** StopLeadInCampaign calls, in order. */
+  stopped: { campaignId: string; leadUrl: string }[];
 }
 
 /** HeyReach `POST /campaign/AddLeadsToCampaignV2` with `X-API-KEY` (≤100 leads, profileUrl required). */
 export async function startFakeHeyReach(options: { apiKey: string; latencyMs?: number }): Promise<FakeHeyReach> {
   const campaigns = new Map<string, Set<string>>();
+  const stopped: FakeHeyReach['stopped'] = [];
   const server = await startFakeServer((req) => {
     if (header(req, 'x-api-key') !== options.apiKey) return { status: 401, body: { errorMessage: 'Unauthorized' } };
+    if (req.method === 'POST' && req.path === '/api/public/campaign/StopLeadInCampaign') {
+      const body = (req.body ?? {}) as { campaignId?: unknown; leadUrl?: unknown };
+      if (body.campaignId === undefined || typeof body.leadUrl !== 'string') return { status: 400, body: { errorMessage: 'campaignId and leadUrl required' } };
+      stopped.push({ campaignId: String(body.campaignId), leadUrl: body.leadUrl });
+      return { status: 200, body: {} };
+    }
     if (req.method !== 'POST' || req.path !== '/api/public/campaign/AddLeadsToCampaignV2') return { status: 404, body: { errorMessage: 'not found' } };
     const body = (req.body ?? {}) as { campaignId?: unknown; accountLeadPairs?: { lead?: { profileUrl?: unknown } }[] };
     const pairs = body.accountLeadPairs;
@@ -25,5 +34,5 @@ export async function startFakeHeyReach(options: { apiKey: string; latencyMs?: n
     }
     return { status: 200, body: { addedLeadsCount: added, updatedLeadsCount: pairs.length - added, failedLeadsCount: 0 } };
   }, options);
-  return Object.assign(server, { campaigns });
+  return Object.assign(server, { campaigns, stopped });
 }

@@ -7,9 +7,10 @@ export interface RecordedAlert {
 }
 
 /** A Notifier test double (an interface, not a module of ours) that records what it was told. */
-export function createRecordingNotifier(): { notifier: Notifier; alerts: RecordedAlert[]; transitions: BreakerTransition[] } {
+export function createRecordingNotifier(): { notifier: Notifier; alerts: RecordedAlert[]; transitions: BreakerTransition[]; replies: { kind: 'received' | 'decided'; id: string }[] } {
   const alerts: RecordedAlert[] = [];
   const transitions: BreakerTransition[] = [];
+  const replies: { kind: 'received' | 'decided'; id: string }[] = [];
   const notifier: Notifier = {
     async approvalRequested() {},
     async approvalDecided() {},
@@ -20,6 +21,12 @@ export function createRecordingNotifier(): { notifier: Notifier; alerts: Recorde
     async breakerTransition(t) {
       transitions.push(t);
     },
+    async replyReceived(id) {
+      replies.push({ kind: 'received', id });
+    },
+    async replyDecided(id) {
+      replies.push({ kind: 'decided', id });
+    },
   };
-  return { notifier, alerts, transitions };
+  return { notifier, alerts, transitions, replies };
 }
