@@ -13,6 +13,8 @@ import { createApprovalService } from './jobs/approval-service.ts';
 import { createClayResume } from './jobs/clay-resume.ts';
 import { createReplyService, type ReplyService } from './jobs/reply-service.ts';
 import type { PipelineDeps } from './jobs/deps.ts';
+import { createCampaignPreflight } from './jobs/campaign-preflight.ts';
+import { createProviderControl } from './jobs/provider-pause.ts';
 import { createLogNotifier, type Notifier } from './core/notifier.ts';
 import { createQueues } from './jobs/queues.ts';
 import { createSandboxProviders } from './providers/sandbox.ts';
@@ -42,7 +44,7 @@ export interface ContextOptions {
   notifier?: Notifier | ((base: NotifierBase) => Notifier);
   metrics?: Metrics;
   /** Builds live providers; without it the sandbox providers are used. */
-  liveProviders?: (deps: Omit<PipelineDeps, 'providers'> & { resumeClay: ReturnType<typeof createClayResume>; metrics: Metrics }) => Providers;
+  liveProviders?: (deps: Omit<PipelineDeps, 'providers' | 'preflight' | 'providerControl'> & { resumeClay: ReturnType<typeof createClayResume>; metrics: Metrics }) => Providers;
 }
 
 /** The composition root: every dependency is built here once and passed down explicitly. */
@@ -84,7 +86,9 @@ export function createContext(options: ContextOptions): AppContext {
           logger,
           deliverClayCallback: (payload) => (payload.lead_id ? resumeClay({ ...payload, lead_id: payload.lead_id }) : Promise.resolve('unknown_lead')),
         });
-  const deps: PipelineDeps = { ...base, providers };
+  const providerControl = createProviderControl({ ...base, providers });
+  const preflight = createCampaignPreflight({ ...base, redis: commands, providers });
+  const deps: PipelineDeps = { ...base, providers, preflight, providerControl };
   const webhookQueue = createWebhookQueue(redis, keys.prefix, config.pipeline);
   return {
     ...deps,
@@ -96,6 +100,7 @@ export function createContext(options: ContextOptions): AppContext {
     async close() {
       await providers.close();
       await queues.close();
+      await providerControl.close();
       await webhookQueue.close();
       await notifier.close?.();
       await commands.quit().catch(() => commands.disconnect());

@@ -5,6 +5,7 @@ import type { Run } from '../core/store.ts';
 import { columnWidths, stageRows } from '../core/stage-table.ts';
 import type { Health } from '../health.ts';
 import type { Kpis } from '../core/kpis.ts';
+import { campaignStatusLines, type CampaignStatus } from '../jobs/campaign-status.ts';
 import type { SenderUsage } from '../core/linkedin-senders.ts';
 import { context, esc, mrkdwn, when, who, type Block } from './format.ts';
 
@@ -99,6 +100,8 @@ export interface Snapshot {
   policy: PolicyRead;
   /** Instantly email KPIs of the UTC day (from its webhooks). */
   kpis: Kpis & { day: string };
+  /** The provider campaigns: preflight, pause/activate confirmation, sends at the provider (null: unreadable). */
+  campaign?: CampaignStatus | null;
   /** Connection requests per LinkedIn sender today and over the rolling week (null: unreadable). */
   linkedin?: SenderUsage[] | null;
 }
@@ -158,10 +161,19 @@ function sendsText(health: Health): string {
   return s ? `*Sends today* (${s.day}): ${s.count} of ${s.cap}` : '*Sends today*: unknown';
 }
 
+/** The campaign preflight and, per provider, whether its pause (or activate) is confirmed. */
+export function campaignText(status: CampaignStatus | null | undefined): string {
+  if (status === undefined) return '*Provider campaigns*: not loaded';
+  if (status === null) return '*Provider campaigns*: unknown (Redis did not answer)';
+  const failing = status.live_sends && status.preflight !== null && !status.preflight.ok;
+  return `${failing ? ':rotating_light: ' : ''}*Provider campaigns*\n${campaignStatusLines(status).map(esc).join('\n')}`;
+}
+
 /** /caio status: state, sends, queues, recent runs, and the stop or resume button. */
 export function statusBlocks(snap: Snapshot): Block[] {
   return [
     mrkdwn(emergencyText(snap.stop)),
+    mrkdwn(campaignText(snap.campaign)),
     mrkdwn(sendsText(snap.health)),
     mrkdwn(linkedinText(snap.linkedin)),
     mrkdwn(`*Queues*\n${queueText(snap.health)}`),
@@ -182,6 +194,7 @@ export function homeView(snap: Snapshot): types.HomeView {
       { type: 'divider' },
       mrkdwn(`*Safety settings*\n${safetyText(snap.policy)}`),
       mrkdwn(sendsText(snap.health)),
+      mrkdwn(campaignText(snap.campaign)),
       mrkdwn(kpiText(snap.kpis)),
       mrkdwn(linkedinText(snap.linkedin)),
       mrkdwn(`*Queue depths*\n${queueText(snap.health)}`),

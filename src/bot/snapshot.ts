@@ -2,11 +2,14 @@ import type { AppContext } from '../context.ts';
 import { checkHealth } from '../health.ts';
 import { readKpis } from '../core/kpis.ts';
 import { createLinkedInSenders } from '../core/linkedin-senders.ts';
+import { loadCampaignStatus } from '../jobs/campaign-status.ts';
 import type { Snapshot } from './blocks-control.ts';
 
 /** Everything /caio status and App Home show, read fresh from Redis. */
 export async function loadSnapshot(ctx: AppContext): Promise<Snapshot> {
   const day = new Date().toISOString().slice(0, 10);
+  // Preflight and provider pause state (DESIGN §9); unreadable reads as unknown, never as a failed status.
+  const campaign = loadCampaignStatus(ctx).catch(() => null);
   const senders = createLinkedInSenders({ redis: ctx.redis, prefix: ctx.keys.prefix, linkedin: ctx.config.linkedin, dayMs: ctx.config.cadence.day_ms, senderIds: ctx.config.env.HEYREACH_SENDER_IDS });
   const [health, stop, runs, kpis, policy, linkedin] = await Promise.all([
     checkHealth(ctx),
@@ -16,7 +19,7 @@ export async function loadSnapshot(ctx: AppContext): Promise<Snapshot> {
     ctx.policy.read(),
     senders.usage().catch(() => null),
   ]);
-  return { at: new Date().toISOString(), health, stop, runs, policy, kpis: { day, ...kpis }, linkedin };
+  return { at: new Date().toISOString(), health, stop, runs, policy, kpis: { day, ...kpis }, linkedin, campaign: await campaign };
 }
 
 export interface SnapshotCache {

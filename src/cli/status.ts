@@ -2,11 +2,12 @@ import { parseArgs } from 'node:util';
 import { loadConfig } from '../core/config.ts';
 import { checkHealth } from '../health.ts';
 import { formatCreditUsage, getCreditUsage } from '../providers/credits.ts';
+import { campaignStatusLines, loadCampaignStatus } from '../jobs/campaign-status.ts';
 import type { CliCommand } from './command.ts';
 import { cliLogger, withContext } from './context.ts';
 
 export const status: CliCommand = {
-  helpLines: [['caio status', 'emergency state, sends today, queue depths, recent runs']],
+  helpLines: [['caio status', 'emergency state, sends today, campaign preflight, queue depths, recent runs']],
   usage: `Usage: caio status
 
 Prints the emergency state, the stored safety policy, sends today against the cap, credits spent,
@@ -29,6 +30,7 @@ Redis a local service keeps in CAIO_DATA_DIR, if one runs).`,
         out.log(`safety: THE STORED POLICY IS INVALID, every send is refused: ${policy.problem}`);
       }
       if (health.sends_today) out.log(`sends today (${health.sends_today.day}): ${health.sends_today.count}/${health.sends_today.cap}`);
+      for (const line of campaignStatusLines(await loadCampaignStatus(ctx))) out.log(line);
       for (const line of formatCreditUsage(await getCreditUsage(ctx))) out.log(`credits ${line}`);
       for (const [queue, counts] of Object.entries(health.queues)) out.log(`queue ${queue.padEnd(8)} ${JSON.stringify(counts)}`);
       for (const run of await ctx.store.listRuns(5)) out.log(`${run.id}  ${run.status.padEnd(17)} ${run.source}  leads=${run.total ?? '?'} by ${run.started_by}`);

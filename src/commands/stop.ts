@@ -11,6 +11,6 @@ export const stop: Subcommand<'stop'> = async (args, deps, parsed) => {
   deps.status.invalidate();
   await deps.reply(command.response_url, {
     response_type: 'ephemeral',
-    text: changed ? ':octagonal_sign: EMERGENCY STOP is on: queues paused, no outbound call will be made. `/caio resume` undoes it.' : 'The emergency stop was already on.',
+    text: changed ? ':octagonal_sign: EMERGENCY STOP is on: queues paused, no outbound call will be made, and the Instantly and HeyReach campaigns are being paused (`/caio status` shows when each provider confirms). `/caio resume` undoes it.' : 'The emergency stop was already on.',
   });
 };

@@ -179,6 +179,16 @@ const providersSchema = z.strictObject({
     .prefault({}),
   /** A call that would wait longer than this for a rate-limit slot parks its job instead. */
   max_limit_wait_ms: z.number().int().min(0).prefault(20_000),
+  /** The Instantly campaign is read and checked at least this often while CAIO sends (DESIGN §9). */
+  preflight_interval_ms: z.number().int().min(100).prefault(10 * 60_000),
+  /** A send parked by a failing preflight looks again after this long. */
+  preflight_recheck_ms: z.number().int().min(50).prefault(15_000),
+  /** How often the campaign's daily_limit is compared with the effective cap (and a lost pause/activate re-queued). */
+  campaign_sync_ms: z.number().int().min(50).prefault(5_000),
+  /** Pause/activate at Instantly and HeyReach is retried this many times (backoff doubling up to the max) before a CRITICAL alert. */
+  control_attempts: z.number().int().min(1).max(100_000).prefault(500),
+  control_backoff_ms: z.number().int().min(10).prefault(1_000),
+  control_backoff_max_ms: z.number().int().min(10).prefault(60_000),
   budgets: z
     .strictObject({
       apollo_reveals: budgetSchema(600, 10_000),

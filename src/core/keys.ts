@@ -66,6 +66,31 @@ export function createKeys(prefix: string) {
     slack: slackKeys(prefix),
     /** The webhook receiver. Identifiers in these keys are hashed or normalised by the callers. */
     webhooks: webhookKeys(prefix),
+    /** The provider campaigns: preflight, pause/activate at the providers, provider-side sends (DESIGN §9). */
+    campaign: campaignKeys(prefix),
+  };
+}
+
+function campaignKeys(prefix: string) {
+  const k = (...parts: string[]) => [prefix, 'campaign', ...parts].join(':');
+  return {
+    /** The last preflight result (JSON), shared by every process. */
+    preflight: k('preflight'),
+    /** Signature of the failing checks last alerted: one CRITICAL alert until the result changes. */
+    preflightAlerted: k('preflight', 'alerted'),
+    /** Held while one process reads the campaign, so a stale result is refreshed once, not by every worker. */
+    preflightLock: k('preflight', 'lock'),
+    /** The daily_limit a process is writing to the campaign (`{campaign}|{cap}`, short-lived): one writer at a time. */
+    dailyLimitSynced: k('daily-limit'),
+    /** Wanted and confirmed pause/activate of one provider's campaign. */
+    control: (provider: string) => k('control', provider),
+    /** Ids of the email_sent events of our campaign per day (the gate's time zone), across all steps: a set, so a redelivery counts once. */
+    providerSends: (day: string) => k('sent', day),
+    /** Set once the provider-side total passed the cap that day (one pause, one alert). */
+    capPaused: (day: string) => k('cap-paused', day),
+    /** The sandbox providers' campaigns (Instantly's definition and status, HeyReach's status). */
+    sandboxInstantly: k('sandbox', 'instantly'),
+    sandboxHeyReach: k('sandbox', 'heyreach'),
   };
 }
 
@@ -116,6 +141,7 @@ function webhookKeys(prefix: string) {
 export type Keys = ReturnType<typeof createKeys>;
 export type SlackKeys = Keys['slack'];
 export type WebhookKeys = Keys['webhooks'];
+export type CampaignKeys = Keys['campaign'];
 
 /** Deletes every key under a prefix (tests clean up after themselves; never FLUSHALL). */
 export async function deleteByPrefix(redis: Redis, prefix: string): Promise<void> {

@@ -3,15 +3,20 @@ import type { Emergency } from '../core/emergency.ts';
 import type { Store } from '../core/store.ts';
 import type { Notifier } from '../core/notifier.ts';
 import type { Queues } from './queues.ts';
+import type { ProviderControl } from './provider-pause.ts';
 
-type ControlDeps = { emergency: Emergency; queues: Queues; store: Store; audit: Audit; notifier: Notifier };
+type ControlDeps = { emergency: Emergency; queues: Queues; store: Store; audit: Audit; notifier: Notifier; providerControl: Pick<ProviderControl, 'request' | 'requestPreflight'> };
 
 /**
  * EMERGENCY STOP: sets the cluster-wide flag (every gate and provider call reads it), pauses
- * every queue (no worker anywhere takes a new job) and marks active runs stopped.
+ * every queue (no worker anywhere takes a new job), marks active runs stopped, and queues the
+ * pause of the Instantly and HeyReach campaigns (what was handed to them stops too; DESIGN §9).
  */
 export async function stopEverything(deps: ControlDeps, by: string, reason: string): Promise<{ changed: boolean }> {
   const changed = await deps.emergency.stop(by, reason);
+  // Only queued here (no provider call holds the caller): a worker retries it until each provider
+  // confirms. Also when already stopped, so a second stop re-drives a pause that has not landed.
+  await deps.providerControl.request('pause', by, reason);
   await Promise.all(deps.queues.all().map((q) => q.pause()));
   // Every run, however old: a stop must not leave an old run marked running.
   const runs = await deps.store.runsWithStatus(['running', 'awaiting_approval']);
@@ -26,9 +31,14 @@ export async function stopEverything(deps: ControlDeps, by: string, reason: stri
   return { changed };
 }
 
-/** Resume: clears the flag, resumes the queues and puts stopped runs back to work. */
+/**
+ * Resume: clears the flag, activates the provider campaigns (replacing a pending pause), runs
+ * the campaign preflight at once, resumes the queues and puts stopped runs back to work.
+ */
 export async function resumeEverything(deps: ControlDeps, by: string): Promise<{ changed: boolean }> {
   const changed = await deps.emergency.clear();
+  await deps.providerControl.request('activate', by, 'resume');
+  await deps.providerControl.requestPreflight();
   const runs = await deps.store.runsWithStatus(['stopped']);
   for (const run of runs) {
     await deps.store.setRunStatus(run.id, 'running');

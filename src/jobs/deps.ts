@@ -11,6 +11,8 @@ import type { Store } from '../core/store.ts';
 import type { Providers } from '../providers/types.ts';
 import type { Notifier } from '../core/notifier.ts';
 import type { Queues } from './queues.ts';
+import type { CampaignPreflight } from './campaign-preflight.ts';
+import type { ProviderControl } from './provider-pause.ts';
 
 /** Everything a stage processor needs, built once in the composition root and passed in. */
 export interface PipelineDeps {
@@ -28,4 +30,8 @@ export interface PipelineDeps {
   queues: Queues;
   providers: Providers;
   notifier: Notifier;
+  /** The Instantly campaign's preflight: live sends park while it fails (DESIGN §9). */
+  preflight: CampaignPreflight;
+  /** Pause/activate of the provider campaigns, retried until confirmed (DESIGN §9). */
+  providerControl: ProviderControl;
 }

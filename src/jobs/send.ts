@@ -33,6 +33,8 @@ export function createSendProcessor(deps: PipelineDeps) {
       // before sequences) would let it send empty or unapproved emails, so only shadow mode takes them.
       const complete = approval.steps.length === EMAIL_STEP_DAYS.length;
       if (!complete && (await sendsForReal(deps))) throw incomplete(lead.ref, approval.steps.length);
+      // The Instantly campaign must send exactly the approved steps: while it fails its preflight, wait.
+      if (!(await deps.preflight.ready())) return park(job, token, deps.preflight.recheckAt());
       const decision = await gate.check({ leadRef: lead.ref, email: lead.email, step: FIRST_EMAIL_STEP, actor: approval.decided_by ?? 'system' });
       switch (decision.kind) {
         case 'refuse':

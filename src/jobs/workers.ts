@@ -14,6 +14,8 @@ import { createScrapeProcessor } from './scrape.ts';
 import { createSegmentProcessor } from './segment.ts';
 import { createSendProcessor } from './send.ts';
 import { startSweeper, type Sweeper } from './sweeper.ts';
+import { startCampaignWatch } from './campaign-preflight.ts';
+import { startProviderControlWorker } from './provider-pause.ts';
 import { bullPrefix, stalledJobOptions } from '../core/queue.ts';
 
 export interface PipelineWorkers {
@@ -98,6 +100,9 @@ export function startPipelineWorkers(deps: PipelineDeps, options: { concurrency?
   };
   workers.push(afterSend(CADENCE_QUEUE, createCadenceProcessor(deps) as Processor, 'cadence step'));
   workers.push(afterSend(LEAD_SYNC_QUEUE, createLeadSyncProcessor(deps) as Processor, 'lead sync'));
+  // Pause/activate at the providers: its own queue, which a stop never pauses (DESIGN §9).
+  workers.push(startProviderControlWorker(deps));
+  const campaignWatch = startCampaignWatch(deps);
   const sweeper = startSweeper(deps, service);
   const followRate = followSendRate(workers.find((w) => w.name === 'send')!, deps);
   return {
@@ -105,6 +110,7 @@ export function startPipelineWorkers(deps: PipelineDeps, options: { concurrency?
     sweeper,
     async close() {
       clearInterval(followRate);
+      await campaignWatch.close();
       await sweeper.close();
       await Promise.all(workers.map((w) => w.close()));
     },

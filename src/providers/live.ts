@@ -13,7 +13,9 @@ import { createClay } from './clay.ts';
 import { createCredits } from './credits.ts';
 import { createGhl } from './ghl.ts';
 import { createHeyReach } from './heyreach.ts';
+import { createHeyReachCampaign } from './heyreach-campaign.ts';
 import { createInstantly } from './instantly.ts';
+import { createInstantlyCampaign } from './instantly-campaign.ts';
 import { createProviderChannel, PROVIDER_NAMES, type ProviderDeps, type ProviderName } from './provider-call.ts';
 import type { Providers } from './types.ts';
 
@@ -76,6 +78,10 @@ export function createLiveProviders(deps: LiveProviderDeps, options: { policy?: 
   const instantly = createInstantly(providerDeps, channels.instantly, env.INSTANTLY_API_KEY as string, env.INSTANTLY_CAMPAIGN_ID as string);
   const ghl = env.GHL_API_KEY && env.GHL_LOCATION_ID ? createGhl(providerDeps, channels.ghl, env.GHL_API_KEY, env.GHL_LOCATION_ID) : null;
   const heyreach = env.HEYREACH_API_KEY && env.HEYREACH_CAMPAIGN_ID ? createHeyReach(providerDeps, channels.heyreach, env.HEYREACH_API_KEY, env.HEYREACH_CAMPAIGN_ID) : null;
+  const campaigns = {
+    instantly: createInstantlyCampaign(providerDeps, channels.instantly, env.INSTANTLY_API_KEY as string, env.INSTANTLY_CAMPAIGN_ID as string),
+    heyreach: env.HEYREACH_API_KEY && env.HEYREACH_CAMPAIGN_ID ? createHeyReachCampaign(providerDeps, channels.heyreach, env.HEYREACH_API_KEY, env.HEYREACH_CAMPAIGN_ID) : null,
+  };
   deps.logger.info({ clay: Boolean(clay), bettercontact: Boolean(bettercontact), ghl: Boolean(ghl), heyreach: Boolean(heyreach) }, 'live providers ready');
 
   return {
@@ -87,6 +93,7 @@ export function createLiveProviders(deps: LiveProviderDeps, options: { policy?: 
     instantly,
     ghl,
     heyreach,
+    campaigns,
     async breakerStates() {
       const states = await Promise.all(PROVIDER_NAMES.map(async (name) => [name, await channels[name].breaker.state()] as const));
       return Object.fromEntries(states) as Record<ProviderName, BreakerState>;

@@ -41,6 +41,12 @@ export interface ProviderChannel {
   readonly breaker: CircuitBreaker;
   /** One request through the provider's breaker, with every attempt taking a cluster-wide rate-limit slot. */
   call(req: Omit<HttpRequest, 'provider' | 'beforeAttempt' | 'guard'>): Promise<HttpResponse>;
+  /**
+   * Pause/activate of a campaign (DESIGN §9 "Stop at the providers"): no breaker and no stop guard,
+   * because a stop must reach the provider even during the outage that opened the breaker, and
+   * even though the stop it carries out is set. Every attempt still takes a rate-limit slot.
+   */
+  control(req: Omit<HttpRequest, 'provider' | 'beforeAttempt' | 'guard'>): Promise<HttpResponse>;
   /** Validates a 2xx body; a mismatch is a WARNING alert and null (the caller treats it as a miss). */
   parse<S extends z.ZodType>(schema: S, body: unknown, route: string): Promise<z.infer<S> | null>;
 }
@@ -72,6 +78,9 @@ export function createProviderChannel(deps: ProviderDeps, provider: ProviderName
       return breaker.run(() =>
         deps.http.request({ ...req, provider, guard, beforeAttempt: () => limiter.acquire((ms) => guardedSleep(ms, guard)) }),
       );
+    },
+    control(req) {
+      return deps.http.request({ ...req, provider, beforeAttempt: () => limiter.acquire() });
     },
     async parse(schema, body, route) {
       const result = schema.safeParse(body);

@@ -6,6 +6,7 @@ import type { Logger } from '../core/logger.ts';
 import type { Lead } from '../core/types.ts';
 import { campaignVariables } from './instantly.ts';
 import { parsePerson } from './person-schema.ts';
+import { createSandboxCampaigns } from './sandbox-campaign.ts';
 import { SANDBOX_PEOPLE_PER_SOURCE, sandboxEmailFor, sandboxRawPerson, sandboxTierFor } from './sandbox-data.ts';
 import type { ClayCallback, Providers } from './types.ts';
 
@@ -112,6 +113,7 @@ export function createSandboxProviders(deps: SandboxDeps): Providers {
         await redis.rpush(keys.sandboxHeyReach, JSON.stringify({ stopped: linkedinUrl }));
       },
     },
+    campaigns: createSandboxCampaigns({ redis, keys }),
     async close() {
       for (const timer of timers) clearTimeout(timer);
       timers.clear();

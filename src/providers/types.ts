@@ -1,4 +1,5 @@
 import type { EmailStep, Lead, Person, Source } from '../core/types.ts';
+import type { ProviderCampaigns } from './campaign-types.ts';
 
 /** A page of people from a lead search (Apollo People Search, free). */
 export interface SearchPage {
@@ -119,5 +120,7 @@ export interface Providers {
   instantly: EmailSender;
   ghl: ContactSync | null;
   heyreach: LinkedInSteps | null;
+  /** The Instantly and HeyReach campaigns themselves: preflight, daily_limit, pause/activate (DESIGN §9). */
+  campaigns: ProviderCampaigns;
   close(): Promise<void>;
 }

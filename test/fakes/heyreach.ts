@@ -1,6 +1,9 @@
 import { header, startFakeServer, type FakeServer } from './fake-server.ts';
+import { createFakeHeyReachCampaigns, type FakeHeyReachCampaigns } from './heyreach-campaigns.ts';
 
 export interface FakeHeyReach extends FakeServer {
+  /** Campaign Pause/Resume calls and statuses. */
+  campaignApi: FakeHeyReachCampaigns;
   /** Profile URLs added per campaign. */
   campaigns: Map<string, Set<string>>;
   /** StopLeadInCampaign calls, in order. */
@@ -10,9 +13,12 @@ export interface FakeHeyReach extends FakeServer {
 /** HeyReach `POST /campaign/AddLeadsToCampaignV2` with `X-API-KEY` (≤100 leads, profileUrl required). */
 export async function startFakeHeyReach(options: { apiKey: string; latencyMs?: number }): Promise<FakeHeyReach> {
   const campaigns = new Map<string, Set<string>>();
+  const campaignApi = createFakeHeyReachCampaigns();
   const stopped: FakeHeyReach['stopped'] = [];
   const server = await startFakeServer((req) => {
     if (header(req, 'x-api-key') !== options.apiKey) return { status: 401, body: { errorMessage: 'Unauthorized' } };
+    const campaignReply = campaignApi.handle(req);
+    if (campaignReply) return campaignReply;
     if (req.method === 'POST' && req.path === '/api/public/campaign/StopLeadInCampaign') {
       const body = (req.body ?? {}) as { campaignId?: unknown; leadUrl?: unknown };
       if (body.campaignId === undefined || typeof body.leadUrl !== 'string') return { status: 400, body: { errorMessage: 'campaignId and leadUrl required' } };
@@ -34,5 +40,5 @@ export async function startFakeHeyReach(options: { apiKey: string; latencyMs?: n
     }
     return { status: 200, body: { addedLeadsCount: added, updatedLeadsCount: pairs.length - added, failedLeadsCount: 0 } };
   }, options);
-  return Object.assign(server, { campaigns, stopped });
+  return Object.assign(server, { campaignApi, campaigns, stopped });
 }

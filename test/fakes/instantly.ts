@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { header, startFakeServer, type FakeServer } from './fake-server.ts';
+import { createFakeInstantlyCampaigns, type FakeInstantlyCampaigns } from './instantly-campaigns.ts';
 
 export interface FakeInstantlyLead {
   id: string;
@@ -7,6 +8,8 @@ export interface FakeInstantlyLead {
 }
 
 export interface FakeInstantly extends FakeServer {
+  /** The campaigns themselves (GET/PATCH, pause/activate): well-formed by default, changeable by a test. */
+  campaignApi: FakeInstantlyCampaigns;
   /** Leads per campaign id, keyed by email: what would actually be emailed. */
   campaigns: Map<string, Map<string, FakeInstantlyLead>>;
   /** Every `POST /leads` that arrived. */
@@ -33,8 +36,11 @@ export async function startFakeInstantly(options: { apiKey: string; latencyMs?: 
     return leads;
   };
   const counters = { adds: 0, duplicateAdds: 0 };
+  const campaignApi = createFakeInstantlyCampaigns();
   const server = await startFakeServer((req) => {
     if (header(req, 'authorization') !== `Bearer ${options.apiKey}`) return { status: 401, body: { error: 'Unauthorized' } };
+    const campaignReply = campaignApi.handle(req);
+    if (campaignReply) return campaignReply;
     const body = (req.body ?? {}) as Record<string, unknown>;
     if (req.method === 'POST' && req.path === '/api/v2/leads/list') {
       const limit = body.limit === undefined ? 100 : body.limit;
@@ -68,6 +74,7 @@ export async function startFakeInstantly(options: { apiKey: string; latencyMs?: 
     return { status: 200, body: { id, email: body.email, campaign: body.campaign, timestamp_created: new Date().toISOString() } };
   }, options);
   const fake = Object.assign(server, {
+    campaignApi,
     campaigns,
     adds: 0,
     duplicateAdds: 0,

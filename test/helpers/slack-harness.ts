@@ -9,7 +9,7 @@ import { deleteByPrefix } from '../../src/core/keys.ts';
 import { createLogger } from '../../src/core/logger.ts';
 import type { Run } from '../../src/core/store.ts';
 import type { RunStatus } from '../../src/core/types.ts';
-import { createContext, type AppContext } from '../../src/context.ts';
+import { createContext, type AppContext, type ContextOptions } from '../../src/context.ts';
 import { startPipelineWorkers, type PipelineWorkers } from '../../src/jobs/workers.ts';
 import { createHttpApp, listen } from '../../src/server.ts';
 import {
@@ -60,7 +60,10 @@ export interface SlackHarness {
  * The whole web app in-process (Express + Bolt on port 0, pipeline and outbox workers) on a real
  * Redis under a unique prefix, talking to a fake Slack on 127.0.0.1.
  */
-export async function createSlackHarness(name: string, options: { settings?: unknown; env?: Record<string, string>; pipeline?: boolean } = {}): Promise<SlackHarness> {
+export async function createSlackHarness(
+  name: string,
+  options: { settings?: unknown; env?: Record<string, string>; pipeline?: boolean; liveProviders?: ContextOptions['liveProviders'] } = {},
+): Promise<SlackHarness> {
   const slack = await startFakeSlack();
   const prefix = uniquePrefix(name);
   const config = buildConfig(options.settings ?? SLACK_SANDBOX, {
@@ -77,7 +80,7 @@ export async function createSlackHarness(name: string, options: { settings?: unk
   });
   const redis = new Redis(TEST_REDIS_URL, { maxRetriesPerRequest: null });
   const logger = createLogger(process.env.TEST_LOG_LEVEL ?? 'silent');
-  const ctx = createContext({ config, logger, redis, notifier: createSlackNotifier });
+  const ctx = createContext({ config, logger, redis, notifier: createSlackNotifier, ...(options.liveProviders ? { liveProviders: options.liveProviders } : {}) });
   const workers: PipelineWorkers | null = options.pipeline === false ? null : startPipelineWorkers(ctx);
   const outbox: OutboxWorker = startOutboxWorker(ctx);
   const http = createHttpApp(ctx);

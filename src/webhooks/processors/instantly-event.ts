@@ -1,6 +1,7 @@
 import type { Job } from 'bullmq';
 import { defineScript } from '../../core/lua.ts';
 import { stopEverything } from '../../jobs/control.ts';
+import { countProviderSend } from '../../jobs/provider-pause.ts';
 import { isKnownEvent, type InstantlyEvent, type InstantlyEventType } from '../instantly-schema.ts';
 import { KPI_FIELD } from '../../core/kpis.ts';
 import { jobLogger, type WorkerDeps } from './deps.ts';
@@ -97,6 +98,8 @@ export function createInstantlyEventProcessor(deps: WorkerDeps) {
       await ctx.redis.hset(keys.cadenceStopped, event.email, JSON.stringify({ reason, at: event.at, campaign_id: event.campaign_id }));
       log.info({ reason }, 'address suppressed, cadence stopped');
     }
+    // Every step Instantly sends counts toward the day's cap at the provider (DESIGN §9).
+    if (event.type === 'email_sent') await countProviderSend(ctx, { id: String(job.id), campaign_id: event.campaign_id, at: event.at });
     if (event.type === 'email_bounced') {
       const [bounced, sends] = (await bounceRate([keys.recentSends, keys.bouncedAddresses], [event.email])) as [number, number];
       if (sends >= settings.bounce.min_sends && bounced / sends > settings.bounce.max_rate) await autoPause(bounced, sends, log);
