@@ -3,7 +3,7 @@ import type { Audit } from './audit.ts';
 import type { SafetyConfig } from './config.ts';
 import type { Emergency } from './emergency.ts';
 import type { Keys } from './keys.ts';
-import { defineScript } from './lua.ts';
+import { loadScripts } from './lua.ts';
 import { daysBetween, inSendWindow, localDay, nextLocalMidnight, nextWindowOpening, warmupCap } from './send-time.ts';
 import { normaliseEmail } from './email.ts';
 import type { EmailStep } from './types.ts';
@@ -49,33 +49,15 @@ export interface SafetyGate {
   /** Records a shadow email once per lead and step; returns false when it was already recorded. */
   recordShadow(email: ShadowEmail): Promise<boolean>;
   listShadow(): Promise<ShadowEmail[]>;
+  /** How many shadow emails are recorded (without reading them). */
+  countShadow(): Promise<number>;
   suppress(email: string, reason: string): Promise<void>;
   isSuppressed(email: string): Promise<boolean>;
   sendsToday(now?: Date): Promise<{ day: string; count: number; cap: number }>;
 }
 
-/**
- * Reserves one send atomically: the stop flag, the idempotency key and the daily counter are
- * checked and written in one step, so a retry or a second worker can never send twice or pass the cap.
- */
-const RESERVE = `
-if redis.call('EXISTS', KEYS[4]) == 1 then return {'stopped', '0'} end
-local existing = redis.call('GET', KEYS[1])
-if existing then return {'duplicate', existing} end
-local count = tonumber(redis.call('GET', KEYS[2]) or '0')
-if count >= tonumber(ARGV[1]) then return {'cap', tostring(count)} end
-redis.call('INCR', KEYS[2])
-redis.call('EXPIRE', KEYS[2], 172800)
-redis.call('SET', KEYS[1], 'reserved')
-redis.call('SETNX', KEYS[3], ARGV[2])
-return {'ok', tostring(count + 1)}`;
-
-const SHADOW = `
-if redis.call('SET', KEYS[1], '1', 'NX') then
-  redis.call('RPUSH', KEYS[2], ARGV[1])
-  return 1
-end
-return 0`;
+/** A day's send counter outlives the day in every time zone (the status reads today's). */
+const SEND_COUNT_TTL_S = 2 * 24 * 3600;
 
 export interface SafetyGateDeps {
   redis: Redis;
@@ -95,8 +77,7 @@ export function createSafetyGate(deps: SafetyGateDeps): SafetyGate {
   const { redis, keys, emergency, audit } = deps;
   const settings = typeof deps.safety === 'function' ? deps.safety : () => Promise.resolve(deps.safety as SafetyConfig);
   const now = deps.now ?? (() => new Date());
-  const reserve = defineScript(redis, RESERVE);
-  const shadowScript = defineScript(redis, SHADOW);
+  const scripts = loadScripts(redis);
   const counterZone = (safety: SafetyConfig) => safety.send_window?.timezone ?? safety.timezone;
 
   async function capFor(safety: SafetyConfig, today: string): Promise<number> {
@@ -130,10 +111,12 @@ export function createSafetyGate(deps: SafetyGateDeps): SafetyGate {
       const cap = await capFor(safety, day);
       // One key per address and step: the same person is never mailed the same step twice, even across runs.
       const idempotencyKey = `${email}|${request.step}`;
-      const [result, value] = (await reserve(
-        [keys.sendIdempotency(idempotencyKey), keys.sendCount(day), keys.firstSendDay, keys.stopFlag],
-        [cap, day],
-      )) as [string, string];
+      // One step (lua/reserve-send.lua): the stop flag, the idempotency key and the daily counter are
+      // checked and written together, so a retry or a second worker can never send twice or pass the cap.
+      const [result, value] = await scripts.reserveSend(
+        { idempotency: keys.sendIdempotency(idempotencyKey), dayCount: keys.sendCount(day), firstDay: keys.firstSendDay, stopFlag: keys.stopFlag },
+        { cap, day, dayCountTtlS: SEND_COUNT_TTL_S },
+      );
       if (result === 'stopped') return refuse(request, { kind: 'refuse', reason: 'emergency_stop' });
       if (result === 'cap') return refuse(request, { kind: 'hold', reason: 'daily_cap', until: nextLocalMidnight(at, timeZone), cap });
       if (result === 'duplicate') {
@@ -148,12 +131,15 @@ export function createSafetyGate(deps: SafetyGateDeps): SafetyGate {
       await redis.set(keys.sendIdempotency(idempotencyKey), `sent:${providerRef}`);
     },
     async recordShadow(email) {
-      const added = await shadowScript([keys.shadowIdempotency(`${email.leadRef}|${email.step}`), keys.shadowEmails], [JSON.stringify(email)]);
+      const added = await scripts.recordShadow({ marker: keys.shadowIdempotency(`${email.leadRef}|${email.step}`), list: keys.shadowEmails }, { email: JSON.stringify(email) });
       return added === 1;
     },
     async listShadow() {
       const rows = await redis.lrange(keys.shadowEmails, 0, -1);
       return rows.map((row) => JSON.parse(row) as ShadowEmail);
+    },
+    async countShadow() {
+      return redis.llen(keys.shadowEmails);
     },
     async suppress(email, reason) {
       const added = await redis.sadd(keys.suppressed, normaliseEmail(email));

@@ -19,7 +19,7 @@ export function createMetricsHandler(ctx: Pick<AppContext, 'metrics' | 'queues' 
       Promise.all(queues.map(async ([name, queue]) => [name, await queue.getJobCounts(...STATES)] as const)),
       readBreakerStates(ctx),
       ctx.gate.sendsToday(),
-      ctx.redis.llen(ctx.keys.shadowEmails),
+      ctx.gate.countShadow(),
     ]);
     ctx.metrics.sendsToday.set(sends.count);
     ctx.metrics.sendCap.set(sends.cap);
