@@ -59,6 +59,8 @@ export function createKeys(prefix: string) {
     clayWebhookWarned: (webhookId: string) => k('clay', 'webhook', webhookId, 'warned'),
     sandboxInstantly: k('sandbox', 'instantly'),
     sandboxInstantlyKeys: k('sandbox', 'instantly', 'keys'),
+    /** The sandbox campaign's leads by address (an Instantly lead lookup answers from it). */
+    sandboxInstantlyCampaign: k('sandbox', 'instantly', 'campaign'),
     sandboxGhl: k('sandbox', 'ghl'),
     sandboxHeyReach: k('sandbox', 'heyreach'),
     sandboxBetterContact: (id: string) => k('sandbox', 'bettercontact', id),

@@ -60,8 +60,14 @@ export const SCRIPTS = {
   breakerSuccess: script<string>()({ file: 'breaker-success.lua', keys: ['state', 'probe'], args: [] }),
   breakerFailure: script<[string, number]>()({ file: 'breaker-failure.lua', keys: ['state', 'probe'], args: ['threshold', 'windowMs', 'cooldownMs', 'reason'] }),
   reserveCredits: script<'ok' | 'day' | 'month'>()({ file: 'reserve-credits.lua', keys: ['day', 'month'], args: ['cost', 'dayLimit', 'monthLimit', 'dayTtlS', 'monthTtlS'] }),
-  // Webhooks and callbacks (webhooks/accept.ts, jobs/clay-resume.ts)
+  // Webhooks and callbacks (webhooks/accept.ts, webhooks/processors/instantly-event.ts, jobs/clay-resume.ts)
   markSeen: script<number[]>()({ file: 'mark-seen.lua', keys: [], args: ['ttlS'], moreKeys: true }),
+  recordInstantlyEvent: script<number>()({
+    file: 'record-instantly-event.lua',
+    keys: ['marker', 'timeline', 'kpiDay', 'kpiCampaign', 'kpiCampaigns', 'recentSends'],
+    args: ['entry', 'kpiField', 'timelineMax', 'retentionS', 'campaignId', 'email', 'isSend', 'window', 'atMs'],
+  }),
+  bounceRate: script<[number, number]>()({ file: 'bounce-rate.lua', keys: ['recentSends', 'bounced'], args: ['email'] }),
   recordClayResult: script<string>()({
     file: 'record-clay-result.lua',
     keys: ['lead', 'result', 'wait', 'late'],

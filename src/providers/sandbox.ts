@@ -1,7 +1,7 @@
 import type { Redis } from 'ioredis';
 import type { Config } from '../core/config.ts';
 import type { Keys } from '../core/keys.ts';
-import { defineScript } from '../core/lua.ts';
+import { loadScripts } from '../core/lua.ts';
 import type { Logger } from '../core/logger.ts';
 import type { Lead } from '../core/types.ts';
 import { campaignVariables } from './instantly.ts';
@@ -26,14 +26,8 @@ export interface SandboxDeps {
 export function createSandboxProviders(deps: SandboxDeps): Providers {
   const { redis, keys, config, logger } = deps;
   const timers = new Set<NodeJS.Timeout>();
-  // One atomic step, so a crash can never leave the key recorded without the email, nor the email
-  // without its campaign entry (the address → provider ref that findLead answers from).
-  const recordSend = defineScript(
-    redis,
-    `if redis.call('HSETNX', KEYS[1], ARGV[1], '1') == 1 then redis.call('RPUSH', KEYS[2], ARGV[2]) end redis.call('HSETNX', KEYS[3], ARGV[3], ARGV[4]) return 1`,
-  );
-  /** The sandbox campaign's leads by address (beside the send list, so one prefix scan cleans it up). */
-  const campaignKey = `${keys.sandboxInstantly}:campaign`;
+  const scripts = loadScripts(redis);
+  const campaignKey = keys.sandboxInstantlyCampaign;
 
   return {
     kind: 'sandbox',
@@ -88,7 +82,17 @@ export function createSandboxProviders(deps: SandboxDeps): Providers {
       async addLead(email) {
         // Records what it was asked to send (with the variables Instantly would get), once per idempotency key, like skip_if_in_campaign.
         const providerRef = `sandbox-${email.idempotencyKey}`;
-        await recordSend([keys.sandboxInstantlyKeys, keys.sandboxInstantly, campaignKey], [email.idempotencyKey, JSON.stringify({ ...email, custom_variables: campaignVariables(email), at: new Date().toISOString() }), email.email.trim().toLowerCase(), providerRef]);
+        // One atomic step, so a crash can never leave the key recorded without the email, nor the
+        // email without its campaign entry (the address → provider ref that findLead answers from).
+        await scripts.sandboxRecordSend(
+          { sentKeys: keys.sandboxInstantlyKeys, sent: keys.sandboxInstantly, campaign: campaignKey },
+          {
+            idempotencyKey: email.idempotencyKey,
+            email: JSON.stringify({ ...email, custom_variables: campaignVariables(email), at: new Date().toISOString() }),
+            address: email.email.trim().toLowerCase(),
+            providerRef,
+          },
+        );
         return { providerRef };
       },
       async findLead(address) {

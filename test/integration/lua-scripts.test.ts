@@ -270,6 +270,36 @@ describe('webhook and callback scripts', () => {
     await expectTtl(c, 300);
   });
 
+  it('recordInstantlyEvent records an event once: timeline by event time, KPIs, recent sends, all expiring', async () => {
+    fresh();
+    const w = keys.webhooks;
+    const k = (id: string) => ({ marker: w.seen('instantly-processed', id), timeline: w.timeline('a@b.c'), kpiDay: w.kpiDay('2026-01-02'), kpiCampaign: w.kpiCampaign('c1'), kpiCampaigns: w.kpiCampaigns, recentSends: w.recentSends });
+    const args = { entry: '{"type":"email_sent"}', kpiField: 'sent', timelineMax: 2, retentionS: 900, campaignId: 'c1', email: 'a@b.c', isSend: '1', window: 2, atMs: 2000 };
+    expect(await scripts.recordInstantlyEvent(k('e1'), args)).toBe(1);
+    expect(await scripts.recordInstantlyEvent(k('e1'), args)).toBe(0);
+    expect(await redis.hgetall(w.kpiDay('2026-01-02'))).toEqual({ sent: '1' });
+    expect(await redis.hgetall(w.kpiCampaign('c1'))).toEqual({ sent: '1' });
+    expect(await redis.smembers(w.kpiCampaigns)).toEqual(['c1']);
+    for (const key of [w.seen('instantly-processed', 'e1'), w.timeline('a@b.c'), w.kpiDay('2026-01-02')]) await expectTtl(key, 900);
+
+    await scripts.recordInstantlyEvent(k('e2'), { ...args, entry: '{"type":"email_opened"}', kpiField: 'opened', isSend: '0', atMs: 1000 });
+    await scripts.recordInstantlyEvent(k('e3'), { ...args, entry: '{"type":"reply"}', kpiField: 'replied', campaignId: '', isSend: '0', atMs: 3000 });
+    expect(await redis.zrange(w.timeline('a@b.c'), '0', '-1')).toEqual(['{"type":"email_sent"}', '{"type":"reply"}']);
+    expect(await redis.hgetall(w.kpiCampaign('c1'))).toEqual({ sent: '1', opened: '1' });
+    for (const id of ['e4', 'e5']) await scripts.recordInstantlyEvent(k(id), { ...args, email: `${id}@b.c` });
+    expect(await redis.lrange(w.recentSends, 0, -1)).toEqual(['e5@b.c', 'e4@b.c']);
+  });
+
+  it('bounceRate marks the address bounced and counts bounced addresses among the recent sends', async () => {
+    fresh();
+    const k = { recentSends: keys.webhooks.recentSends, bounced: keys.webhooks.bouncedAddresses };
+    await redis.lpush(k.recentSends, 'a@b.c', 'd@e.f', 'g@h.i');
+    expect(await scripts.bounceRate(k, { email: 'a@b.c' })).toEqual([1, 3]);
+    expect(await scripts.bounceRate(k, { email: 'a@b.c' })).toEqual([1, 3]);
+    expect(await scripts.bounceRate(k, { email: 'x@y.z' })).toEqual([1, 3]);
+    expect(await redis.smembers(k.bounced)).toHaveLength(2);
+  });
+
   it('recordClayResult stores the first callback and says whether the enrichment waits for it', async () => {
     fresh();
     const k = (ref: string) => ({ lead: keys.lead(ref), result: keys.clayResult(ref), wait: keys.clayWait(ref), late: keys.clayLate });
@@ -306,7 +336,7 @@ describe('Slack and sandbox scripts', () => {
 
   it('sandboxRecordSend records a send once per idempotency key with its campaign entry', async () => {
     fresh();
-    const k = { sentKeys: keys.sandboxInstantlyKeys, sent: keys.sandboxInstantly, campaign: `${keys.sandboxInstantly}:campaign` };
+    const k = { sentKeys: keys.sandboxInstantlyKeys, sent: keys.sandboxInstantly, campaign: keys.sandboxInstantlyCampaign };
     const args = { idempotencyKey: 'a@b.c|1', email: '{"to":"a@b.c"}', address: 'a@b.c', providerRef: 'sandbox-a@b.c|1' };
     expect(await scripts.sandboxRecordSend(k, args)).toBe(1);
     expect(await scripts.sandboxRecordSend(k, { ...args, providerRef: 'other' })).toBe(1);

@@ -21,6 +21,7 @@ describe('createKeys', () => {
       'caio:sends:day:2026-01-02',
       'caio:sends:key:a@b.c|1',
     ]);
+    expect(keys.sandboxInstantlyCampaign).toBe(`${keys.sandboxInstantly}:campaign`);
   });
 
   it('keeps the Slack keys under :slack', () => {
