@@ -4,7 +4,7 @@ import { isCliInvocation, runCli } from './cli/index.ts';
 import { ConfigError, loadConfig, loadEnvFile } from './core/config.ts';
 import { createLogger } from './core/logger.ts';
 import { createMetrics } from './core/metrics.ts';
-import { checkEviction, inspectRedis } from './core/redis-checks.ts';
+import { checkEviction, inspectRedis, refuseCluster } from './core/redis-checks.ts';
 import { StartupError } from './core/startup-error.ts';
 import { assertLiveConfig, createLiveProviders } from './providers/live.ts';
 import { createContext, type AppContext } from './context.ts';
@@ -25,9 +25,9 @@ export async function startService(role: Role): Promise<void> {
   assertLiveConfig(config);
   const logger = createLogger(config.env.LOG_LEVEL);
   const handle = await openRedis(config, logger, 'persistent');
-  // An evicting Redis is refused before anything is written to it.
+  // A Redis Cluster or an evicting Redis is refused before anything is written to it.
   const durability = await inspectRedis(handle.redis)
-    .then((found) => checkEviction(found, config.env.CAIO_ALLOW_EVICTION))
+    .then((found) => checkEviction(refuseCluster(found), config.env.CAIO_ALLOW_EVICTION))
     .catch(async (err: unknown) => {
       await handle.close();
       throw err;

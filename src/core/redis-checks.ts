@@ -10,6 +10,8 @@ export interface RedisDurability {
   persistence: 'aof' | 'rdb' | 'none' | 'unknown';
   /** One line each: what can lose jobs, and how to fix it. */
   warnings: string[];
+  /** The server runs in cluster mode (INFO cluster: cluster_enabled:1). */
+  cluster: boolean;
 }
 
 const CHECK_TIMEOUT_MS = 5_000;
@@ -45,6 +47,7 @@ export async function inspectRedis(redis: Redis): Promise<RedisDurability> {
 
 async function inspect(redis: Redis): Promise<RedisDurability> {
   const warnings: string[] = [];
+  const cluster = (await info(redis, 'cluster')).get('cluster_enabled') === '1';
   const policy = (await configGet(redis, 'maxmemory-policy')) ?? (await info(redis, 'memory')).get('maxmemory_policy') ?? null;
   if (policy === null) warnings.push('could not read the Redis maxmemory-policy (CONFIG and INFO refused): make sure it is noeviction, or jobs may be evicted');
   const persistenceInfo = await info(redis, 'persistence');
@@ -65,7 +68,20 @@ async function inspect(redis: Redis): Promise<RedisDurability> {
       warnings.push(`Redis persistence could not be confirmed (AOF ${aofEnabled === '0' ? 'off' : 'unknown'}, CONFIG refused): make sure AOF is on (appendonly yes, appendfsync everysec)`);
     }
   }
-  return { policy, persistence, warnings };
+  return { policy, persistence, warnings, cluster };
+}
+
+/**
+ * Refuses Redis Cluster: the gate's and the store's Lua scripts and BullMQ's queue scripts touch
+ * keys of one prefix together, which a cluster spreads over slots (CROSSSLOT), and one client
+ * connection would not follow MOVED redirects anyway.
+ */
+export function refuseCluster(durability: RedisDurability): RedisDurability {
+  if (!durability.cluster) return durability;
+  throw new StartupError(
+    'REDIS_CLUSTER',
+    'REDIS_URL points at a Redis Cluster node (cluster_enabled:1), which CAIO does not support (its scripts update keys of one prefix together); use a single Redis primary with AOF and noeviction (replicas for failover are fine)',
+  );
 }
 
 /**

@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -8,7 +9,7 @@ import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { OUTBOX_QUEUE } from '../../src/bot/outbox.ts';
 import { deleteByPrefix } from '../../src/core/keys.ts';
 import { bullPrefix } from '../../src/core/queue.ts';
-import { startEmbeddedRedis, type EmbeddedRedis } from '../../src/core/redis.ts';
+import { findOnPath, freePort, startEmbeddedRedis, waitForRedis, type EmbeddedRedis } from '../../src/core/redis.ts';
 import { TEST_REDIS_URL, uniquePrefix } from '../helpers/harness.ts';
 import { spawnCaio, type WorkerProcess } from '../helpers/worker-process.ts';
 
@@ -177,6 +178,22 @@ describe('start-up checks of the Redis it is given', () => {
     await started(allowed);
     expect(allowed.output()).toMatch(/"level_name":"WARNING".*allkeys-lru.*started anyway because CAIO_ALLOW_EVICTION is set/);
     expect(await allowed.stop('SIGTERM')).toBe(0);
+  });
+});
+
+describe('Redis Cluster', () => {
+  it('is refused with one line saying what to use instead (exit 2)', { timeout: 60_000 }, async () => {
+    const dir = tempDir('cluster');
+    const port = await freePort();
+    const server = spawn(findOnPath('redis-server')!, ['--port', String(port), '--bind', '127.0.0.1', '--cluster-enabled', 'yes', '--dir', dir, '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
+    try {
+      await waitForRedis(`redis://127.0.0.1:${port}`, 5000);
+      const { code, lines } = await refusal(service(['--role', 'worker'], { REDIS_URL: `redis://127.0.0.1:${port}`, CAIO_REDIS_PREFIX: uniquePrefix('cluster') }));
+      expect(code).toBe(2);
+      expect(lines).toEqual([expect.stringMatching(/^REDIS_URL points at a Redis Cluster node \(cluster_enabled:1\), which CAIO does not support .*use a single Redis primary/)]);
+    } finally {
+      server.kill('SIGKILL');
+    }
   });
 });
 
