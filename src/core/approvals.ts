@@ -4,7 +4,7 @@ import { z } from 'zod';
 import type { Audit } from './audit.ts';
 import { BODY_MAX, hasUnsubscribeFooter, SUBJECT_MAX } from './email-template.ts';
 import type { Keys } from './keys.ts';
-import { defineScript } from './lua.ts';
+import { loadScripts } from './lua.ts';
 import type { EmailStep } from './types.ts';
 
 export type ApprovalStatus = 'pending' | 'approved' | 'rejected' | 'edited';
@@ -70,34 +70,6 @@ export function sequenceHash(steps: readonly EmailStep[]): string {
   return createHash('sha256').update('caio-sequence\u0000').update(JSON.stringify(steps.map((s) => [s.subject, s.body]))).digest('hex');
 }
 
-// Applies the first decision only; a later one (double click, retry, second approver) gets the first.
-// An edit must keep the number of steps (a record without `steps` is one step).
-const DECIDE = `
-local status = redis.call('HGET', KEYS[1], 'status')
-if not status then return {'not_found'} end
-if status ~= 'pending' then return {'already_decided', '', unpack(redis.call('HGETALL', KEYS[1]))} end
-if ARGV[5] ~= '' and ARGV[5] ~= redis.call('HGET', KEYS[1], 'hash') then return {'stale', '', unpack(redis.call('HGETALL', KEYS[1]))} end
-local prevSteps = redis.call('HGET', KEYS[1], 'steps')
-if ARGV[1] == 'edited' then
-  local count = prevSteps and #cjson.decode(prevSteps) or 1
-  if count ~= tonumber(ARGV[10]) then return {'stale', '', unpack(redis.call('HGETALL', KEYS[1]))} end
-end
-local prev = redis.call('HGETALL', KEYS[1])
-redis.call('HSET', KEYS[1], 'status', ARGV[1], 'decided_by', ARGV[2], 'decided_at', ARGV[3])
-if ARGV[1] == 'edited' then
-  redis.call('HSET', KEYS[1], 'subject', ARGV[6], 'body', ARGV[7], 'steps', ARGV[9], 'hash', ARGV[4])
-  redis.call('HINCRBY', KEYS[1], 'version', 1)
-end
-redis.call('ZREM', KEYS[2], ARGV[8])
-return {'ok', cjson.encode(prev), unpack(redis.call('HGETALL', KEYS[1]))}`;
-
-// Creates the pending record and its queue entry at once, or returns the existing record.
-const CREATE = `
-if redis.call('EXISTS', KEYS[1]) == 1 then return {0, unpack(redis.call('HGETALL', KEYS[1]))} end
-redis.call('HSET', KEYS[1], unpack(ARGV, 3))
-redis.call('ZADD', KEYS[2], ARGV[2], ARGV[1])
-return {1}`;
-
 export interface Approvals {
   /** Creates the pending record once; returns the existing one on a retry. */
   request(input: { runId: string; leadRef: string; steps: EmailStep[] }): Promise<{ approval: Approval; created: boolean }>;
@@ -113,8 +85,7 @@ export interface Approvals {
 const ACTION_STATUS = { approve: 'approved', reject: 'rejected', edit: 'edited' } as const;
 
 export function createApprovals(redis: Redis, keys: Keys, audit: Audit): Approvals {
-  const decideScript = defineScript(redis, DECIDE);
-  const createScript = defineScript(redis, CREATE);
+  const scripts = loadScripts(redis);
 
   async function get(id: string): Promise<Approval | null> {
     const hash = await redis.hgetall(keys.approval(id));
@@ -140,7 +111,11 @@ export function createApprovals(redis: Redis, keys: Keys, audit: Audit): Approva
         created_at: now.toISOString(),
       };
       // One step: a crash can never leave a half-written record that no decision can apply to.
-      const [created, ...flat] = (await createScript([keys.approval(id), keys.approvalsPending], [id, String(now.getTime()), ...Object.entries(fields).flat()])) as [number, ...string[]];
+      const [created, ...flat] = await scripts.createApproval(
+        { approval: keys.approval(id), pending: keys.approvalsPending },
+        { id, createdMs: String(now.getTime()) },
+        { args: Object.entries(fields).flat() },
+      );
       if (created === 1) return { approval: toApproval(fields), created: true };
       return { approval: toApproval(pairs(flat)), created: false };
     },
@@ -155,10 +130,22 @@ export function createApprovals(redis: Redis, keys: Keys, audit: Audit): Approva
       const at = new Date().toISOString();
       const edited = decision.action === 'edit' ? decision.steps.map(({ subject, body }) => ({ subject, body })) : null;
       const newHash = edited ? sequenceHash(edited) : '';
-      const [result, prevJson, ...flat] = (await decideScript(
-        [keys.approval(id), keys.approvalsPending],
-        [status, decision.by, at, newHash, decision.shownHash ?? '', edited?.[0]?.subject ?? '', edited?.[0]?.body ?? '', id, edited ? JSON.stringify(edited) : '', edited?.length ?? 0],
-      )) as [string, string?, ...string[]];
+      // The first decision only (lua/decide-approval.lua); a later one gets the first back.
+      const [result, prevJson, ...flat] = await scripts.decideApproval(
+        { approval: keys.approval(id), pending: keys.approvalsPending },
+        {
+          status,
+          by: decision.by,
+          at,
+          newHash,
+          shownHash: decision.shownHash ?? '',
+          subject: edited?.[0]?.subject ?? '',
+          body: edited?.[0]?.body ?? '',
+          id,
+          steps: edited ? JSON.stringify(edited) : '',
+          stepCount: edited?.length ?? 0,
+        },
+      );
       if (result === 'not_found') return { ok: false, reason: 'not_found' };
       // The script returns the record as it left it, so no second read is needed.
       const approval = toApproval(pairs(flat));

@@ -1,6 +1,6 @@
 import type { Redis } from 'ioredis';
 import type { LinkedInConfig } from './config.ts';
-import { defineScript } from './lua.ts';
+import { loadScripts } from './lua.ts';
 import { safeId } from './queue.ts';
 
 /**
@@ -9,41 +9,8 @@ import { safeId } from './queue.ts';
  */
 export const CAMPAIGN_SENDER = 'campaign';
 
-/**
- * Reserves one connection request for a sender, atomically across the cluster, checking in order:
- * the day cap (lowered by the ramp while the sender is new), the rolling-week cap; then counts it.
- * A lead already counted (a retried step) is answered `ok` without counting it again.
- * KEYS: day counter, rolling-week sorted set (lead refs by time), first-use time.
- * ARGV: now ms, day ms, daily cap, weekly cap, lead ref, key ttl ms, ramp caps...
- * Returns {status, detail}: ok (count today) | ramp / daily (the cap) | weekly (ms when a slot frees).
- */
-const RESERVE = `
-local now = tonumber(ARGV[1])
-local dayMs = tonumber(ARGV[2])
-local weekMs = dayMs * 7
-redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', now - weekMs)
-if redis.call('ZSCORE', KEYS[2], ARGV[5]) then return {'ok', '0'} end
-local first = tonumber(redis.call('GET', KEYS[3]) or ARGV[1])
-local cap = tonumber(ARGV[3])
-local rampLen = #ARGV - 6
-local week = math.floor((now - first) / weekMs)
-local ramped = false
-if week < rampLen and tonumber(ARGV[7 + week]) < cap then
-  cap = tonumber(ARGV[7 + week])
-  ramped = true
-end
-local today = tonumber(redis.call('GET', KEYS[1]) or '0')
-if today >= cap then return {ramped and 'ramp' or 'daily', tostring(cap)} end
-if redis.call('ZCARD', KEYS[2]) >= tonumber(ARGV[4]) then
-  local oldest = redis.call('ZRANGE', KEYS[2], 0, 0, 'WITHSCORES')
-  return {'weekly', oldest[2]}
-end
-redis.call('SET', KEYS[3], ARGV[1], 'NX')
-redis.call('INCR', KEYS[1])
-redis.call('PEXPIRE', KEYS[1], dayMs * 2)
-redis.call('ZADD', KEYS[2], ARGV[1], ARGV[5])
-redis.call('PEXPIRE', KEYS[2], ARGV[6])
-return {'ok', tostring(today + 1)}`;
+/** A sender's day counter is kept this many cadence days (today's is read, yesterday's may be). */
+const DAY_COUNTER_DAYS = 2;
 
 export type ReserveResult =
   | { ok: true; sender: string }
@@ -86,7 +53,7 @@ export function createLinkedInSenders(deps: { redis: Redis; prefix: string; link
     first: (sender: string) => k('sender', safeId(sender), 'first'),
   };
   const weekMs = dayMs * 7;
-  const reserveScript = defineScript(redis, RESERVE);
+  const scripts = loadScripts(redis);
   const dayOf = (now: number) => Math.floor(now / dayMs);
 
   function capFor(first: number | null, now: number): { cap: number; rampWeek: number | null } {
@@ -138,10 +105,12 @@ export function createLinkedInSenders(deps: { redis: Redis; prefix: string; link
     },
     async reserve(sender, ref, now = Date.now()) {
       const day = dayOf(now);
-      const [status, detail] = (await reserveScript(
-        [keys.day(sender, day), keys.week(sender), keys.first(sender)],
-        [now, dayMs, linkedin.daily_connection_cap, linkedin.weekly_connection_cap, ref, weekMs + dayMs, ...linkedin.ramp],
-      )) as [string, string];
+      // One step (lua/reserve-linkedin-connection.lua): the ramp, the day and the week cap, then the count.
+      const [status, detail] = await scripts.reserveLinkedInConnection(
+        { day: keys.day(sender, day), week: keys.week(sender), first: keys.first(sender) },
+        { nowMs: now, dayMs, dailyCap: linkedin.daily_connection_cap, weeklyCap: linkedin.weekly_connection_cap, ref, weekTtlMs: weekMs + dayMs, dayTtlMs: DAY_COUNTER_DAYS * dayMs },
+        { args: linkedin.ramp },
+      );
       if (status === 'ok') return { ok: true, sender };
       const nextDay = (day + 1) * dayMs;
       if (status === 'weekly') return { ok: false, sender, reason: 'weekly', cap: linkedin.weekly_connection_cap, until: Math.max(Number(detail) + weekMs, now + 1) };

@@ -48,9 +48,24 @@ export const SCRIPTS = {
   }),
   growRun: script<number>()({ file: 'grow-run.lua', keys: ['run'], args: ['count'] }),
   createLead: script<number>()({ file: 'create-lead.lua', keys: ['lead', 'runLeads'], args: ['ref'], moreArgs: true }),
-  // Sends (safety-gate.ts)
+  // Approvals and replies (approvals.ts, replies.ts)
+  createApproval: script<[number, ...string[]]>()({ file: 'create-approval.lua', keys: ['approval', 'pending'], args: ['id', 'createdMs'], moreArgs: true }),
+  decideApproval: script<[string, string?, ...string[]]>()({
+    file: 'decide-approval.lua',
+    keys: ['approval', 'pending'],
+    args: ['status', 'by', 'at', 'newHash', 'shownHash', 'subject', 'body', 'id', 'steps', 'stepCount'],
+  }),
+  createReply: script<number>()({ file: 'create-reply.lua', keys: ['reply'], args: ['retentionS'], moreArgs: true }),
+  decideReply: script<[string, ...string[]]>()({ file: 'decide-reply.lua', keys: ['reply'], args: ['outcome', 'by', 'at'] }),
+  // Sends (safety-gate.ts) and LinkedIn connection caps (linkedin-senders.ts)
   reserveSend: script<[string, string]>()({ file: 'reserve-send.lua', keys: ['idempotency', 'dayCount', 'firstDay', 'stopFlag'], args: ['cap', 'day', 'dayCountTtlS'] }),
   recordShadow: script<number>()({ file: 'record-shadow.lua', keys: ['marker', 'list'], args: ['email'] }),
+  reserveLinkedInConnection: script<[string, string]>()({
+    file: 'reserve-linkedin-connection.lua',
+    keys: ['day', 'week', 'first'],
+    args: ['nowMs', 'dayMs', 'dailyCap', 'weeklyCap', 'ref', 'weekTtlMs', 'dayTtlMs'],
+    moreArgs: true,
+  }),
   // The cluster's policy (policy.ts)
   seedPolicy: script<number>()({ file: 'seed-policy.lua', keys: ['policy'], args: ['policy', 'by', 'at'] }),
   replacePolicy: script<[number, string]>()({ file: 'replace-policy.lua', keys: ['policy'], args: ['expected', 'version', 'policy', 'by', 'at'] }),

@@ -1,7 +1,7 @@
 import { hash } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { Keys } from './keys.ts';
-import { defineScript } from './lua.ts';
+import { loadScripts } from './lua.ts';
 
 /** What a person decided about a reply, from its Slack message. */
 export const REPLY_OUTCOMES = ['interested', 'not_now', 'unsubscribed'] as const;
@@ -38,21 +38,6 @@ export type ReplyDecision = { ok: true; reply: Reply } | { ok: false; reason: 'n
 
 /** Replies are kept as long as the Instantly timeline (about 13 months). */
 const RETENTION_S = 400 * 24 * 3600;
-
-// Writes the record once; a redelivered or retried event finds it and changes nothing.
-const CREATE = `
-if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
-redis.call('HSET', KEYS[1], unpack(ARGV, 2))
-redis.call('EXPIRE', KEYS[1], ARGV[1])
-return 1`;
-
-// The first outcome wins; a second click (or a second approver) gets the first one back.
-const DECIDE = `
-local status = redis.call('HGET', KEYS[1], 'status')
-if not status then return {'not_found'} end
-if status ~= 'new' then return {'already_decided', unpack(redis.call('HGETALL', KEYS[1]))} end
-redis.call('HSET', KEYS[1], 'status', ARGV[1], 'decided_by', ARGV[2], 'decided_at', ARGV[3])
-return {'ok', unpack(redis.call('HGETALL', KEYS[1]))}`;
 
 /** The id of a reply: the same provider event always gives the same id. */
 export function replyIdFor(source: Reply['source'], eventId: string): string {
@@ -100,8 +85,7 @@ export interface Replies {
 }
 
 export function createReplies(redis: Redis, keys: Pick<Keys, 'reply'>): Replies {
-  const createScript = defineScript(redis, CREATE);
-  const decideScript = defineScript(redis, DECIDE);
+  const scripts = loadScripts(redis);
   return {
     async create(input) {
       const fields: Record<string, string> = {
@@ -118,14 +102,16 @@ export function createReplies(redis: Redis, keys: Pick<Keys, 'reply'>): Replies 
         received_at: input.received_at,
         status: 'new',
       };
-      return (await createScript([keys.reply(input.id)], [RETENTION_S, ...Object.entries(fields).flat()])) === 1;
+      // Once (lua/create-reply.lua): a redelivered or retried event finds it and changes nothing.
+      return (await scripts.createReply({ reply: keys.reply(input.id) }, { retentionS: RETENTION_S }, { args: Object.entries(fields).flat() })) === 1;
     },
     async get(id) {
       const h = await redis.hgetall(keys.reply(id));
       return h.id ? toReply(h) : null;
     },
     async decide(id, outcome, by, at = new Date()) {
-      const [result, ...flat] = (await decideScript([keys.reply(id)], [outcome, by, at.toISOString()])) as [string, ...string[]];
+      // The first outcome wins (lua/decide-reply.lua); a second click gets the first one back.
+      const [result, ...flat] = await scripts.decideReply({ reply: keys.reply(id) }, { outcome, by, at: at.toISOString() });
       if (result === 'not_found') return { ok: false, reason: 'not_found' };
       const reply = toReply(pairs(flat));
       return result === 'ok' ? { ok: true, reply } : { ok: false, reason: 'already_decided', reply };

@@ -323,6 +323,91 @@ describe('webhook and callback scripts', () => {
   });
 });
 
+describe('approval and reply scripts', () => {
+  const approvalKeys = () => ({ approval: keys.approval('r-l1'), pending: keys.approvalsPending });
+  const record = ['id', 'r-l1', 'status', 'pending', 'subject', 'S1', 'body', 'B1', 'steps', '[{"subject":"S1","body":"B1"},{"subject":"","body":"B2"}]', 'hash', 'h1', 'version', '1'];
+  const decision = { status: 'approved', by: 'U1', at: 't1', newHash: '', shownHash: '', subject: '', body: '', id: 'r-l1', steps: '', stepCount: 0 };
+
+  it('createApproval writes the record and its queue entry once, and returns the existing record on a retry', async () => {
+    fresh();
+    expect(await scripts.createApproval(approvalKeys(), { id: 'r-l1', createdMs: 1000 }, { args: record })).toEqual([1]);
+    const [created, ...flat] = await scripts.createApproval(approvalKeys(), { id: 'r-l1', createdMs: 2000 }, { args: ['id', 'r-l1', 'status', 'other'] });
+    expect(created).toBe(0);
+    expect(flat).toEqual(record);
+    expect(await redis.zrange(keys.approvalsPending, '0', '-1', 'WITHSCORES')).toEqual(['r-l1', '1000']);
+  });
+
+  it('decideApproval applies the first decision only, refuses a stale one, and returns the record before and after', async () => {
+    fresh();
+    expect(await scripts.decideApproval(approvalKeys(), decision)).toEqual(['not_found']);
+    await scripts.createApproval(approvalKeys(), { id: 'r-l1', createdMs: 1000 }, { args: record });
+    const [stale] = await scripts.decideApproval(approvalKeys(), { ...decision, shownHash: 'old' });
+    expect(stale).toBe('stale');
+    const [wrongCount] = await scripts.decideApproval(approvalKeys(), { ...decision, status: 'edited', newHash: 'h2', steps: '[{"subject":"S","body":"B"}]', stepCount: 1 });
+    expect(wrongCount).toBe('stale');
+
+    const edit = { ...decision, status: 'edited', newHash: 'h2', shownHash: 'h1', subject: 'S1b', body: 'B1b', steps: '[{"subject":"S1b","body":"B1b"},{"subject":"","body":"B2"}]', stepCount: 2 };
+    const [ok, before, ...after] = await scripts.decideApproval(approvalKeys(), edit);
+    expect(ok).toBe('ok');
+    expect(JSON.parse(before ?? '[]')).toEqual(record);
+    expect(await redis.hmget(keys.approval('r-l1'), 'status', 'decided_by', 'subject', 'hash', 'version')).toEqual(['edited', 'U1', 'S1b', 'h2', '2']);
+    expect(after).toContain('edited');
+    expect(await redis.zcard(keys.approvalsPending)).toBe(0);
+
+    const [again, none] = await scripts.decideApproval(approvalKeys(), { ...decision, by: 'U2' });
+    expect([again, none]).toEqual(['already_decided', '']);
+    expect(await redis.hget(keys.approval('r-l1'), 'decided_by')).toBe('U1');
+  });
+
+  it('createReply writes a reply once with its retention, and decideReply keeps the first outcome', async () => {
+    fresh();
+    const k = { reply: keys.reply('r1') };
+    expect(await scripts.decideReply(k, { outcome: 'interested', by: 'U1', at: 't1' })).toEqual(['not_found']);
+    expect(await scripts.createReply(k, { retentionS: 600 }, { args: ['id', 'r1', 'status', 'new'] })).toBe(1);
+    expect(await scripts.createReply(k, { retentionS: 600 }, { args: ['id', 'r1', 'status', 'other'] })).toBe(0);
+    await expectTtl(k.reply, 600);
+    const [first, ...flat] = await scripts.decideReply(k, { outcome: 'interested', by: 'U1', at: 't1' });
+    expect(first).toBe('ok');
+    expect(flat).toEqual(['id', 'r1', 'status', 'interested', 'decided_by', 'U1', 'decided_at', 't1']);
+    const [second] = await scripts.decideReply(k, { outcome: 'not_now', by: 'U2', at: 't2' });
+    expect(second).toBe('already_decided');
+    expect(await redis.hget(k.reply, 'status')).toBe('interested');
+  });
+});
+
+describe('LinkedIn connection caps', () => {
+  const DAY = 1_000;
+  const k = () => ({ day: `${prefix}:li:day`, week: `${prefix}:li:week`, first: `${prefix}:li:first` });
+  const args = (nowMs: number, ref: string) => ({ nowMs, dayMs: DAY, dailyCap: 2, weeklyCap: 3, ref, weekTtlMs: 8 * DAY, dayTtlMs: 2 * DAY });
+
+  it('reserveLinkedInConnection counts a lead once under the day cap, with both keys expiring', async () => {
+    fresh();
+    expect(await scripts.reserveLinkedInConnection(k(), args(10_000, 'l1'))).toEqual(['ok', '1']);
+    expect(await scripts.reserveLinkedInConnection(k(), args(10_001, 'l1'))).toEqual(['ok', '0']);
+    expect(await scripts.reserveLinkedInConnection(k(), args(10_002, 'l2'))).toEqual(['ok', '2']);
+    expect(await scripts.reserveLinkedInConnection(k(), args(10_003, 'l3'))).toEqual(['daily', '2']);
+    expect(await redis.get(k().first)).toBe('10000');
+    const dayTtl = await redis.pttl(k().day);
+    expect(dayTtl).toBeGreaterThan(0);
+    expect(dayTtl).toBeLessThanOrEqual(2 * DAY);
+    const weekTtl = await redis.pttl(k().week);
+    expect(weekTtl).toBeGreaterThan(2 * DAY);
+    expect(weekTtl).toBeLessThanOrEqual(8 * DAY);
+  });
+
+  it('reserveLinkedInConnection holds a new sender to the ramp and a busy one to the rolling week', async () => {
+    fresh();
+    expect(await scripts.reserveLinkedInConnection(k(), args(10_000, 'l1'), { args: [1, 5] })).toEqual(['ok', '1']);
+    expect(await scripts.reserveLinkedInConnection(k(), args(10_001, 'l2'), { args: [1, 5] })).toEqual(['ramp', '1']);
+    await redis.del(k().day);
+    expect(await scripts.reserveLinkedInConnection(k(), args(10_002, 'l2'))).toEqual(['ok', '1']);
+    await redis.del(k().day);
+    expect(await scripts.reserveLinkedInConnection(k(), args(10_003, 'l3'))).toEqual(['ok', '1']);
+    await redis.del(k().day);
+    expect(await scripts.reserveLinkedInConnection(k(), args(10_004, 'l4'))).toEqual(['weekly', '10000']);
+  });
+});
+
 describe('Slack and sandbox scripts', () => {
   it('releaseLock deletes the lock only for its holder', async () => {
     fresh();
