@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Redis } from 'ioredis';
@@ -159,22 +158,4 @@ export function loadScripts(redis: Redis): Scripts {
   const typed = scripts as unknown as Scripts;
   loaded.set(redis, typed);
   return typed;
-}
-
-export type ScriptRunner = (keys: string[], args: (string | number)[]) => Promise<unknown>;
-
-/**
- * A script given as a string, run by SHA (EVALSHA) and loaded on the first NOSCRIPT.
- * @deprecated Put the script in src/core/lua and use loadScripts; left for scripts not moved yet.
- */
-export function defineScript(redis: Redis, source: string): ScriptRunner {
-  const sha = createHash('sha1').update(source).digest('hex');
-  return async (keys, args) => {
-    try {
-      return await redis.evalsha(sha, keys.length, ...keys, ...args);
-    } catch (err) {
-      if (!(err instanceof Error) || !err.message.includes('NOSCRIPT')) throw err;
-      return redis.eval(source, keys.length, ...keys, ...args);
-    }
-  };
 }
