@@ -45,6 +45,13 @@ export const SCRIPTS = {
     keys: ['run', 'terminal', 'awaiting', 'held', 'inSet', 'doneSet', 'sending'],
     args: ['nowIso', 'ref', 'stage', 'outcome', 'nowMs', 'terminal'],
   }),
+  enterStage: script<string[]>()({ file: 'enter-stage.lua', keys: ['run', 'inSet', 'lead'], args: ['ref', 'stage', 'nowMs', 'countIn'] }),
+  leadStep: script<number | string | null>()({
+    file: 'lead-step.lua',
+    keys: ['run', 'terminal', 'awaiting', 'held', 'inSet', 'doneSet', 'sending', 'lead'],
+    args: ['nowIso', 'ref', 'stage', 'outcome', 'nowMs', 'terminal'],
+    moreArgs: true,
+  }),
   growRun: script<number>()({ file: 'grow-run.lua', keys: ['run'], args: ['count'] }),
   createLead: script<number>()({ file: 'create-lead.lua', keys: ['lead', 'runLeads'], args: ['ref'], moreArgs: true }),
   // Approvals and replies (approvals.ts, replies.ts)
@@ -124,12 +131,17 @@ function readScript(file: string): string {
   return readFileSync(join(LUA_DIR, file), 'utf8');
 }
 
+/** A script with its `--#include` lines replaced by those files, theirs included too. */
+function withIncludes(source: string): string {
+  return source.replace(INCLUDE, (_, file: string) => withIncludes(readScript(file)));
+}
+
 /** Every script's source, read once at start (a missing file or a header out of step fails the start). */
 const SOURCES = Object.fromEntries(
   Object.entries(SCRIPTS).map(([name, spec]) => {
     const source = readScript(spec.file);
     checkHeader(name, spec, source);
-    return [name, source.replace(INCLUDE, (_, file: string) => readScript(file))];
+    return [name, withIncludes(source)];
   }),
 ) as Record<ScriptName, string>;
 

@@ -51,8 +51,14 @@ export interface Store {
   growRun(runId: string, count: number): Promise<void>;
   stageIn(runId: string, stage: Stage, member: string, count?: number): Promise<boolean>;
   stageOut(runId: string, stage: Stage, member: string, outcome: Outcome, count?: number): Promise<boolean>;
-  /** A lead leaves a stage with an outcome (counted in and out once); `terminal` ends it too. */
-  leadOut(runId: string, stage: Stage, ref: string, outcome: Outcome, terminal: boolean): Promise<void>;
+  /**
+   * A lead leaves a stage with an outcome (counted in and out once); `terminal` ends it too. With
+   * `change`, the lead's patch (as updateLead writes it, checked against the lead just read) is
+   * written in the same step.
+   */
+  leadOut(runId: string, stage: Stage, ref: string, outcome: Outcome, terminal: boolean, change?: { patch: Partial<Lead>; known: Lead }): Promise<void>;
+  /** A stage job starts: reads the lead and, with `countIn`, counts it into the stage once; one round trip. */
+  enterStage(runId: string, stage: Stage, ref: string, countIn: boolean): Promise<Lead | null>;
   setAwaiting(runId: string, ref: string, awaiting: boolean): Promise<void>;
   setHeld(runId: string, ref: string, held: boolean): Promise<void>;
   /** Saves only when no lead with this ref exists yet (scrape retries must not reset progress). */
@@ -147,19 +153,25 @@ export function createStore(redis: Redis, keys: Keys): Store {
     async growRun(runId, count) {
       await scripts.growRun({ run: keys.run(runId) }, { count });
     },
-    async leadOut(runId, stage, ref, outcome, terminal) {
-      await scripts.leadOut(
-        {
-          run: keys.run(runId),
-          terminal: terminalKey(runId),
-          awaiting: awaitingKey(runId),
-          held: heldKey(runId),
-          inSet: keys.runStageSet(runId, stage, 'in'),
-          doneSet: keys.runStageSet(runId, stage, 'done'),
-          sending: sendingKey(runId),
-        },
-        { nowIso: new Date().toISOString(), ref, stage, outcome, nowMs: Date.now(), terminal: terminal ? '1' : '0' },
-      );
+    async leadOut(runId, stage, ref, outcome, terminal, change) {
+      const runKeys = {
+        run: keys.run(runId),
+        terminal: terminalKey(runId),
+        awaiting: awaitingKey(runId),
+        held: heldKey(runId),
+        inSet: keys.runStageSet(runId, stage, 'in'),
+        doneSet: keys.runStageSet(runId, stage, 'done'),
+        sending: sendingKey(runId),
+      };
+      const args = { nowIso: new Date().toISOString(), ref, stage, outcome, nowMs: Date.now(), terminal: terminal ? '1' : '0' };
+      if (!change) await scripts.leadOut(runKeys, args);
+      else await scripts.leadStep({ ...runKeys, lead: keys.lead(ref) }, args, { args: Object.entries(leadFields(patchFields(change.patch, change.known.state))).flat() });
+    },
+    async enterStage(runId, stage, ref, countIn) {
+      const flat = countIn
+        ? await scripts.enterStage({ run: keys.run(runId), inSet: keys.runStageSet(runId, stage, 'in'), lead: keys.lead(ref) }, { ref, stage, nowMs: Date.now(), countIn: '1' })
+        : null;
+      return toLead(flat ? pairs(flat) : await redis.hgetall(keys.lead(ref)));
     },
     async stageIn(runId, stage, member, count = 1) {
       const added = await scripts.stageIn({ run: keys.run(runId), inSet: keys.runStageSet(runId, stage, 'in') }, { member, stage, nowMs: Date.now(), count });
@@ -184,21 +196,17 @@ export function createStore(redis: Redis, keys: Keys): Store {
       return created === 1;
     },
     async getLead(ref) {
-      const hash = await redis.hgetall(keys.lead(ref));
-      if (!hash.ref) return null;
-      return Object.fromEntries(Object.entries(hash).map(([field, value]) => [field, JSON.parse(value) as unknown])) as unknown as Lead;
+      return toLead(await redis.hgetall(keys.lead(ref)));
     },
     async updateLead(ref, patch, known) {
-      const fields: Partial<Lead> = { ...patch, updated_at: new Date().toISOString() };
-      if (patch.state) {
-        const raw = known ? null : await redis.hget(keys.lead(ref), 'state');
-        const current = known?.state ?? (raw ? (JSON.parse(raw) as LeadState) : null);
+      let current = known?.state ?? null;
+      if (patch.state && !known) {
+        const raw = await redis.hget(keys.lead(ref), 'state');
+        current = raw ? (JSON.parse(raw) as LeadState) : null;
         if (current === null) throw new Error(`lead ${ref} not found`);
-        // A retried job (after a crash) must never move a lead back to an earlier state.
-        if (STATE_RANK[patch.state] < STATE_RANK[current]) delete fields.state;
       }
       // Only the changed fields are written: a lead's draft and cadence are not re-sent every stage.
-      await redis.hset(keys.lead(ref), leadFields(fields));
+      await redis.hset(keys.lead(ref), leadFields(patchFields(patch, current)));
     },
     async runLeadRefs(runId) {
       return redis.smembers(keys.runSet(runId, 'leads'));
@@ -250,6 +258,26 @@ const STATE_RANK: Record<LeadState, number> = {
   skipped: 8,
   failed: 9,
 };
+
+/** What a patch writes: its fields and the time, minus a state that would move the lead back. */
+function patchFields(patch: Partial<Lead>, current: LeadState | null): Partial<Lead> {
+  const fields: Partial<Lead> = { ...patch, updated_at: new Date().toISOString() };
+  // A retried job (after a crash) must never move a lead back to an earlier state.
+  if (patch.state && current && STATE_RANK[patch.state] < STATE_RANK[current]) delete fields.state;
+  return fields;
+}
+
+function toLead(hash: Record<string, string>): Lead | null {
+  if (!hash.ref) return null;
+  return Object.fromEntries(Object.entries(hash).map(([field, value]) => [field, JSON.parse(value) as unknown])) as unknown as Lead;
+}
+
+/** HGETALL's flat [field, value, …] reply (as a script returns it) as an object. */
+function pairs(flat: string[]): Record<string, string> {
+  const hash: Record<string, string> = {};
+  for (let i = 0; i + 1 < flat.length; i += 2) hash[flat[i] as string] = flat[i + 1] as string;
+  return hash;
+}
 
 /** A lead is a hash of JSON-encoded fields, so a stage writes only what it changed. */
 function leadFields(lead: Partial<Lead>): Record<string, string> {

@@ -15,12 +15,10 @@ export function createApprovalService(deps: Pick<PipelineDeps, 'approvals' | 'st
     if (!lead) return;
     const wasWaiting = lead.state === 'awaiting_approval';
     if (approval.status === 'rejected') {
-      await store.updateLead(lead.ref, { state: 'rejected' }, lead);
-      await finishLead(deps, lead.runId, lead.ref, 'approve', 'dropped');
+      await finishLead(deps, lead, 'approve', 'dropped', { state: 'rejected' });
       return;
     }
-    await store.updateLead(lead.ref, { state: 'approved' }, lead);
-    await handOn(deps, lead, 'approve', 'send');
+    await handOn(deps, lead, 'approve', 'send', { state: 'approved' });
     if (wasWaiting) await store.setAwaiting(lead.runId, lead.ref, false);
     await deps.notifier.runUpdated(lead.runId);
   }

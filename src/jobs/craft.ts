@@ -11,8 +11,7 @@ export function createCraftProcessor(deps: PipelineDeps) {
     await runLeadStage('craft', job, deps, async (lead) => {
       if (!lead.icp) throw new UnrecoverableError(`lead ${lead.ref} reached craft without a score`);
       const sequence = craftSequence(lead, lead.icp);
-      await deps.store.updateLead(lead.ref, { email_draft: sequence[0], email_sequence: sequence, cadence: buildCadence(), state: 'crafted' }, lead);
-      await handOn(deps, lead, 'craft', 'approve');
+      await handOn(deps, lead, 'craft', 'approve', { email_draft: sequence[0], email_sequence: sequence, cadence: buildCadence(), state: 'crafted' });
     }, { countInFirst: false, token });
   };
 }

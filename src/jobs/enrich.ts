@@ -49,17 +49,15 @@ export function clayResultToEmail(payload: ClayCallback): EmailFound | null {
  * BetterContact (submit, poll with backoff) → unenriched. Waiting never holds a worker slot.
  */
 export function createEnrichProcessor(deps: PipelineDeps) {
-  const { store, providers, redis, keys, config } = deps;
+  const { providers, redis, keys, config } = deps;
 
   async function finish(lead: Lead, by: EnrichedBy, found: EmailFound | null): Promise<void> {
     if (by === 'unenriched' || !found) {
-      await store.updateLead(lead.ref, { state: 'unenriched', enriched_by: 'unenriched' }, lead);
-      await finishLead(deps, lead.runId, lead.ref, 'enrich', 'dropped');
+      await finishLead(deps, lead, 'enrich', 'dropped', { state: 'unenriched', enriched_by: 'unenriched' });
       return;
     }
     const phone = lead.phone ?? found.phone ?? null;
-    await store.updateLead(lead.ref, { ...fillMissing(lead, found.patch), email: found.email, email_status: found.email_status, enriched_by: by, state: 'enriched', ...(phone ? { phone } : {}) }, lead);
-    await handOn(deps, lead, 'enrich', 'segment');
+    await handOn(deps, lead, 'enrich', 'segment', { ...fillMissing(lead, found.patch), email: found.email, email_status: found.email_status, enriched_by: by, state: 'enriched', ...(phone ? { phone } : {}) });
   }
 
   async function startClay(job: Job<EnrichJobData>, token: string | undefined, lead: Lead): Promise<void> {

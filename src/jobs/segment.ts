@@ -14,11 +14,9 @@ export function createSegmentProcessor(deps: PipelineDeps) {
       if (!weights) return park(job, token, Date.now() + STOPPED_RECHECK_MS);
       const icp = scoreLead(lead, weights);
       if (icp.tier === 'disqualified') {
-        await deps.store.updateLead(lead.ref, { icp, state: 'disqualified' }, lead);
-        return finishLead(deps, lead.runId, lead.ref, 'segment', 'dropped');
+        return finishLead(deps, lead, 'segment', 'dropped', { icp, state: 'disqualified' });
       }
-      await deps.store.updateLead(lead.ref, { icp, state: 'segmented' }, lead);
-      await handOn(deps, lead, 'segment', 'craft');
+      await handOn(deps, lead, 'segment', 'craft', { icp, state: 'segmented' });
     }, { countInFirst: false, token });
   };
 }

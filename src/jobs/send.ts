@@ -46,8 +46,7 @@ export function createSendProcessor(deps: PipelineDeps) {
           await store.setHeld(lead.runId, lead.ref, true);
           return park(job, token, decision.until.getTime());
         case 'skip':
-          await store.updateLead(lead.ref, { state: decision.reason === 'already_sent' ? 'sent' : 'skipped' }, lead);
-          return finishLead(deps, lead.runId, lead.ref, 'send', decision.reason === 'already_sent' ? 'out' : 'dropped');
+          return finishLead(deps, lead, 'send', decision.reason === 'already_sent' ? 'out' : 'dropped', { state: decision.reason === 'already_sent' ? 'sent' : 'skipped' });
         case 'shadow': {
           const recorded = await gate.recordShadow({
             leadRef: lead.ref,
@@ -62,8 +61,7 @@ export function createSendProcessor(deps: PipelineDeps) {
             recordedAt: new Date().toISOString(),
           });
           if (recorded) await audit.append({ actor: approval.decided_by ?? 'system', action: 'send.shadow', subject: lead.ref, details: { reason: decision.reason, hash: approval.hash } });
-          await store.updateLead(lead.ref, { state: 'shadowed' }, lead);
-          return finishLead(deps, lead.runId, lead.ref, 'send', 'out');
+          return finishLead(deps, lead, 'send', 'out', { state: 'shadowed' });
         }
         case 'send': {
           // The policy changed to sending between the check above and the gate: still never add it.

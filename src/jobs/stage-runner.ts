@@ -31,9 +31,9 @@ export async function runLeadStage(
   options: { countInFirst?: boolean; token?: string | undefined } = {},
 ): Promise<void> {
   const { runId, ref } = job.data;
-  // Reading the lead and counting it in are independent: one round trip instead of two. (Counting
-  // in is once per lead, so a worker of the other mode that parks the job changes no figure.)
-  const [lead] = await Promise.all([deps.store.getLead(ref), (options.countInFirst ?? true) ? deps.store.stageIn(runId, stage, ref) : null]);
+  // Reading the lead and counting it in are one step. (Counting in is once per lead, so a worker
+  // of the other mode that parks the job changes no figure.)
+  const lead = await deps.store.enterStage(runId, stage, ref, options.countInFirst ?? true);
   if (!lead) throw new UnrecoverableError(`lead ${ref} not found`);
   await parkIfOtherMode(job, options.token, deps, lead.providers);
   try {
@@ -52,16 +52,21 @@ export async function runLeadStage(
   }
 }
 
-/** Ends a lead at this stage (dropped or done): counted once, and the run's status refreshed. */
-export async function finishLead(deps: Pick<PipelineDeps, 'store' | 'notifier'>, runId: string, ref: string, stage: Exclude<Stage, 'scrape'>, outcome: 'out' | 'dropped'): Promise<void> {
-  await deps.store.leadOut(runId, stage, ref, outcome, true);
-  await deps.notifier.runUpdated(runId);
+/**
+ * Ends a lead at this stage (dropped or done): its last change (`patch`, if any) and its count in
+ * one step, then the run's status refreshed.
+ */
+export async function finishLead(deps: Pick<PipelineDeps, 'store' | 'notifier'>, lead: Lead, stage: Exclude<Stage, 'scrape'>, outcome: 'out' | 'dropped', patch?: Partial<Lead>): Promise<void> {
+  await deps.store.leadOut(lead.runId, stage, lead.ref, outcome, true, patch ? { patch, known: lead } : undefined);
+  await deps.notifier.runUpdated(lead.runId);
 }
 
 /**
- * Hands the lead to the next stage and counts it out of this one. Both are idempotent (job id,
- * counted-once sets), so they may run together; the lead's own update must come before.
+ * Hands the lead to the next stage: its change and its count out of this one in one step, then the
+ * next stage's job (which reads the lead, so it comes after). Both are idempotent (counted-once
+ * sets, job id), so a retry repeats them harmlessly.
  */
-export async function handOn(deps: Pick<PipelineDeps, 'store' | 'queues'>, lead: Lead, from: Exclude<Stage, 'scrape' | 'send'>, to: Exclude<Stage, 'scrape'>): Promise<void> {
-  await Promise.all([deps.queues.addLeadJob(to, { runId: lead.runId, ref: lead.ref }), deps.store.leadOut(lead.runId, from, lead.ref, 'out', false)]);
+export async function handOn(deps: Pick<PipelineDeps, 'store' | 'queues'>, lead: Lead, from: Exclude<Stage, 'scrape' | 'send'>, to: Exclude<Stage, 'scrape'>, patch: Partial<Lead>): Promise<void> {
+  await deps.store.leadOut(lead.runId, from, lead.ref, 'out', false, { patch, known: lead });
+  await deps.queues.addLeadJob(to, { runId: lead.runId, ref: lead.ref });
 }

@@ -130,6 +130,32 @@ describe('run and lead scripts (store)', () => {
     expect(await redis.hgetall(k.lead)).toEqual({ ref: '"r-l1"', state: '"scraped"' });
     expect(await redis.smembers(k.runLeads)).toEqual(['r-l1']);
   });
+
+  it('enterStage counts a lead in once (when asked) and returns the lead', async () => {
+    fresh();
+    const k = { run: run(), inSet: keys.runStageSet(runId, 'enrich', 'in'), lead: keys.lead('r-l1') };
+    await redis.hset(k.lead, { ref: '"r-l1"', state: '"scraped"' });
+    const args = (nowMs: number, countIn: string) => ({ ref: 'r-l1', stage: 'enrich', nowMs, countIn });
+    expect(await scripts.enterStage(k, args(100, '1'))).toEqual(['ref', '"r-l1"', 'state', '"scraped"']);
+    await scripts.enterStage(k, args(200, '1'));
+    await scripts.enterStage({ ...k, inSet: keys.runStageSet(runId, 'segment', 'in') }, { ...args(300, '0'), stage: 'segment' });
+    expect(await redis.hgetall(run())).toEqual({ 'enrich.in': '1', 'enrich.started_at': '100' });
+    expect(await scripts.enterStage({ ...k, lead: keys.lead('r-none') }, { ...args(400, '1'), ref: 'r-none' })).toEqual([]);
+  });
+
+  it('leadStep writes the lead change and counts it out in one step, as leadOut does', async () => {
+    fresh();
+    const s = sets();
+    const k = { run: run(), ...s, inSet: keys.runStageSet(runId, 'send', 'in'), doneSet: keys.runStageSet(runId, 'send', 'done'), lead: keys.lead('l1') };
+    const args = { nowIso: '2026-01-02T00:00:00.000Z', ref: 'l1', stage: 'send', outcome: 'out', nowMs: 100, terminal: '1' };
+    await redis.hset(run(), { status: 'running', total: 1 });
+    await redis.hset(k.lead, { ref: '"l1"', state: '"approved"' });
+    expect(await scripts.leadStep(k, args, { args: ['state', '"shadowed"'] })).toBe('completed');
+    expect(await scripts.leadStep(k, args, { args: ['state', '"shadowed"'] })).toBe('completed');
+    expect(await redis.hgetall(k.lead)).toEqual({ ref: '"l1"', state: '"shadowed"' });
+    expect(await redis.hmget(run(), 'send.in', 'send.out', 'status')).toEqual(['1', '1', 'completed']);
+    expect(await redis.smembers(s.terminal)).toEqual(['l1']);
+  });
 });
 
 describe('send scripts (safety gate)', () => {

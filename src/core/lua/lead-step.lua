@@ -1,0 +1,20 @@
+-- A stage's last step for a lead: its changed fields are written and it is counted out of the
+-- stage (lead-out.lua, included below), in one round trip instead of two.
+-- KEYS[1] run hash
+-- KEYS[2] the run's terminal set
+-- KEYS[3] the run's awaiting set
+-- KEYS[4] the run's held set
+-- KEYS[5] the stage's in-set
+-- KEYS[6] the stage's done-set
+-- KEYS[7] the run's sending set
+-- KEYS[8] lead hash
+-- ARGV[1] now (ISO): finished_at when the run completes
+-- ARGV[2] lead ref
+-- ARGV[3] stage
+-- ARGV[4] outcome: out, dropped or errors
+-- ARGV[5] now (ms)
+-- ARGV[6] '1' when the lead leaves the pipeline here
+-- ARGV[7..] the lead's changed field, value pairs
+-- Returns what lead-out.lua returns.
+redis.call('HSET', KEYS[8], unpack(ARGV, 7))
+--#include lead-out.lua
