@@ -175,6 +175,8 @@ const providersSchema = z.strictObject({
       instantly: rateLimitSchema(100, 1_000),
       ghl: rateLimitSchema(100, 10_000),
       heyreach: rateLimitSchema(300, 60_000),
+      /** The crafter's model API (Anthropic's lowest tier allows 50 requests a minute). */
+      llm: rateLimitSchema(50, 60_000),
     })
     .prefault({}),
   /** A call that would wait longer than this for a rate-limit slot parks its job instead. */
@@ -291,6 +293,42 @@ const webhooksSchema = z.strictObject({
     .prefault({}),
 });
 
+/**
+ * The LLM crafter (issue 13): off unless LLM_API_KEY is set; templates write every email it does not.
+ * Budgets are per UTC day across the cluster (null: no cap); prices are USD per million tokens.
+ */
+const crafterSchema = z.strictObject({
+  /** false keeps the crafter off even with LLM_API_KEY set. */
+  enabled: z.boolean().prefault(true),
+  model: z.string().min(1).prefault('claude-sonnet-4-5'),
+  max_tokens: z.number().int().min(256).max(64_000).prefault(2_000),
+  temperature: z.number().min(0).max(1).prefault(0.4),
+  /** The model's context window in tokens: the context zones are measured against it. */
+  context_window: z.number().int().min(1_000).prefault(200_000),
+  /** One request's time limit; a stalled answer is retried, then the template writes the email. */
+  timeout_ms: z.number().int().min(100).prefault(60_000),
+  /** Attempts per request (429 and 5xx retried by the shared HTTP client). */
+  attempts: z.number().int().min(1).max(10).prefault(3),
+  /** How long a lead may wait for the model's rate limit (parked, no worker held) before the template writes it. */
+  max_wait_ms: z.number().int().min(0).prefault(10 * 60_000),
+  /** Longest model-written body (the unsubscribe footer is added after). */
+  max_body_chars: z.number().int().min(200).max(4_000).prefault(1_500),
+  budget: z
+    .strictObject({
+      daily_tokens: z.number().int().min(0).nullable().prefault(2_000_000),
+      daily_usd: z.number().min(0).nullable().prefault(20),
+    })
+    .prefault({}),
+  prices: z
+    .strictObject({
+      input_per_mtok: z.number().min(0).prefault(3),
+      output_per_mtok: z.number().min(0).prefault(15),
+    })
+    .prefault({}),
+  /** Prompt files (see config/prompts/README.md), relative to the working directory. */
+  prompts_dir: z.string().min(1).prefault('config/prompts'),
+});
+
 /** The config file: every field has a default and unknown fields are errors. */
 export const fileConfigSchema = z.strictObject({
   safety: safetySchema.prefault({}),
@@ -302,6 +340,7 @@ export const fileConfigSchema = z.strictObject({
   slack: slackSchema.prefault({}),
   providers: providersSchema.prefault({}),
   webhooks: webhooksSchema.prefault({}),
+  crafter: crafterSchema.prefault({}),
 });
 
 export type FileConfig = z.infer<typeof fileConfigSchema>;
@@ -314,6 +353,7 @@ export type WarmupConfig = NonNullable<SafetyConfig['warmup']>;
 export type ProvidersConfig = FileConfig['providers'];
 export type WebhooksConfig = FileConfig['webhooks'];
 export type LinkedInConfig = FileConfig['linkedin'];
+export type CrafterConfig = FileConfig['crafter'];
 
 const flag = z
   .string()
@@ -387,6 +427,9 @@ export const envSchema = z.object({
     .transform((v) => (v && v.trim() !== '' ? v.trim() : './data')),
   /** 1/true: start even on a Redis whose maxmemory-policy may evict keys (jobs, idempotency keys). */
   CAIO_ALLOW_EVICTION: flag,
+  /** The crafter's model API key (Anthropic Messages-compatible); unset → the crafter is off. */
+  LLM_API_KEY: optionalString,
+  LLM_BASE_URL: url('https://api.anthropic.com'),
   /** Bearer token (or ?token=) for /admin/queues and /metrics; unset → no queue view, /metrics on loopback only. */
   ADMIN_TOKEN: optionalString,
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).optional().transform((v) => v ?? 'info'),

@@ -55,6 +55,8 @@ export function createKeys(prefix: string) {
     rateLimit: (provider: string) => k('ratelimit', provider),
     creditUsage: (budget: string, period: string) => k('credits', budget, period),
     creditWarned: (budget: string, period: string) => k('credits', budget, period, 'warned'),
+    /** The LLM crafter: tokens, money and zones per day and per run, the daily budget's warning. */
+    crafter: crafterKeys(prefix),
     clayWebhookCount: (webhookId: string) => k('clay', 'webhook', webhookId, 'count'),
     clayWebhookWarned: (webhookId: string) => k('clay', 'webhook', webhookId, 'warned'),
     sandboxInstantly: k('sandbox', 'instantly'),
@@ -112,6 +114,20 @@ function slackKeys(prefix: string) {
     posted: (jobId: string) => k('posted', jobId),
     /** A signed request already handled (hash of its timestamp and signature): a replay is ignored. */
     replay: (requestHash: string) => k('replay', requestHash),
+  };
+}
+
+function crafterKeys(prefix: string) {
+  const k = (...parts: string[]) => [prefix, 'crafter', ...parts].join(':');
+  return {
+    /** Counters of one UTC day: tokens, cost, calls, zones, who wrote the emails, budget reservations. */
+    day: (day: string) => k('day', day),
+    /** Set once the day's budget was reached (one WARNING a day). */
+    warned: (day: string) => k('day', day, 'warned'),
+    /** The same counters for one run. */
+    run: (runId: string) => k('run', runId),
+    /** A lead's crafted sequence, kept briefly so a retried craft job never pays for it twice. */
+    result: (ref: string) => k('result', ref),
   };
 }
 

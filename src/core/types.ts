@@ -77,6 +77,37 @@ export interface SequenceEmail extends CraftedEmail {
   day: number;
 }
 
+/** How full the model's context window is for one request (SMART < 40% < CAUTION < 60% < DUMB <= 80% < CRITICAL). */
+export type ContextZone = 'SMART' | 'CAUTION' | 'DUMB' | 'CRITICAL';
+
+/** Why the templates wrote a sequence while the crafter was on. */
+export type CraftFallback = 'budget' | 'breaker_open' | 'rate_limited' | 'provider_error' | 'invalid_answer' | 'context_critical';
+
+/** Something in a model-written email that the lead's fields do not support. */
+export interface GroundingProblem {
+  /** 1-based email step. */
+  step: number;
+  /** The exact text in the email (flagged on the card). */
+  text: string;
+  reason: string;
+}
+
+/** Who wrote a lead's sequence, and how (stored with the lead; the card and auto-approval read it). */
+export interface CraftInfo {
+  author: 'model' | 'template';
+  /** Set when the templates wrote it although the crafter is on. */
+  fallback: CraftFallback | null;
+  /** False: written by the model with unsupported claims; auto-approval never applies to it. */
+  grounded: boolean;
+  problems: GroundingProblem[];
+  model: string | null;
+  /** The zone of each request made (or refused) for this lead, in order. */
+  zones: ContextZone[];
+  /** The prompt files' version and hash (config/prompts). */
+  prompt: { version: string; hash: string } | null;
+  usage: { calls: number; input_tokens: number; output_tokens: number; cost_usd: number };
+}
+
 export type CadenceChannel = 'email' | 'linkedin' | 'call';
 
 export interface CadenceStep {
@@ -106,6 +137,8 @@ export interface Lead extends Person {
   email_draft?: CraftedEmail;
   /** Every email of the cadence, steps 1-5, as crafted (the approval holds what was approved). */
   email_sequence?: SequenceEmail[];
+  /** Who wrote the sequence when the LLM crafter is on (absent: the templates, crafter off). */
+  craft?: CraftInfo;
   cadence?: CadenceStep[];
   state: LeadState;
   updated_at: string;
