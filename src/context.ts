@@ -15,6 +15,7 @@ import { createReplyService, type ReplyService } from './jobs/reply-service.ts';
 import type { PipelineDeps } from './jobs/deps.ts';
 import { createCampaignPreflight } from './jobs/campaign-preflight.ts';
 import { createProviderControl } from './jobs/provider-pause.ts';
+import { createCrafterIfConfigured } from './jobs/crafter.ts';
 import { createLogNotifier, type Notifier } from './core/notifier.ts';
 import { createQueues } from './jobs/queues.ts';
 import { createSandboxProviders } from './providers/sandbox.ts';
@@ -88,7 +89,9 @@ export function createContext(options: ContextOptions): AppContext {
         });
   const providerControl = createProviderControl({ ...base, providers });
   const preflight = createCampaignPreflight({ ...base, redis: commands, providers });
-  const deps: PipelineDeps = { ...base, providers, preflight, providerControl };
+  // Off unless LLM_API_KEY is set: the templates write every email.
+  const crafter = createCrafterIfConfigured({ ...base, redis: commands, metrics });
+  const deps: PipelineDeps = { ...base, providers, preflight, providerControl, crafter };
   const webhookQueue = createWebhookQueue(redis, keys.prefix, config.pipeline);
   return {
     ...deps,
@@ -101,6 +104,7 @@ export function createContext(options: ContextOptions): AppContext {
       await providers.close();
       await queues.close();
       await providerControl.close();
+      await crafter?.close();
       await webhookQueue.close();
       await notifier.close?.();
       await commands.quit().catch(() => commands.disconnect());

@@ -5,7 +5,7 @@ import type { BreakerState } from './core/notifier.ts';
 import { withTimeout } from './core/timeout.ts';
 
 /** Providers whose circuit breakers /healthz and /metrics report. */
-export const BREAKER_PROVIDERS = ['apollo', 'clay', 'bettercontact', 'instantly', 'ghl', 'heyreach'] as const;
+export const BREAKER_PROVIDERS = ['apollo', 'clay', 'bettercontact', 'instantly', 'ghl', 'heyreach', 'llm'] as const;
 
 /** The caio_breaker_state gauge value of each state. */
 export const BREAKER_GAUGE: Record<BreakerState, number> = { closed: 0, half_open: 1, open: 2 };

@@ -1,6 +1,7 @@
 import type { types } from '@slack/bolt';
 import type { Approval } from '../core/approvals.ts';
 import { EMAIL_STEP_DAYS } from '../core/cadence.ts';
+import { FALLBACK_REASONS } from '../core/craft-info.ts';
 import { SUBJECT_MAX } from '../core/email-template.ts';
 import { topReasons } from '../core/icp-score.ts';
 import type { Fragment, Lead } from '../core/types.ts';
@@ -36,13 +37,48 @@ function icpText(lead: Lead | null): string {
   return `*ICP score ${lead.icp.score}/100 (tier ${lead.icp.tier})*\n${why}`;
 }
 
-/** Bolds each personalised fragment in the body so the reviewer sees what was filled in. */
-export function highlightBody(body: string, fragments: { text: string }[]): string {
-  const texts = [...new Set(fragments.map((f) => esc(f.text.trim())).filter((t) => t !== '' && !t.includes('*')))];
+/**
+ * Bolds each personalised fragment in the body so the reviewer sees what was filled in; `flagged`
+ * texts (claims the lead's fields do not support) are set as inline code, which Slack shows in red.
+ */
+export function highlightBody(body: string, fragments: { text: string }[], flagged: string[] = []): string {
+  const red = new Set(flagged.map((t) => esc(t.trim())).filter((t) => t !== '' && !t.includes('`')));
+  const texts = [...new Set([...fragments.map((f) => esc(f.text.trim())).filter((t) => t !== '' && !t.includes('*')), ...red])];
   if (texts.length === 0) return esc(body);
   // One pass, longest first, so a fragment inside another ("Acme" in "Acme Corp") is not bolded twice.
   const pattern = new RegExp(texts.sort((a, b) => b.length - a.length).map((t) => t.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|'), 'g');
-  return esc(body).replace(pattern, (match) => `*${match}*`);
+  return esc(body).replace(pattern, (match) => (red.has(match) ? `\`${match}\`` : `*${match}*`));
+}
+
+/** The unsupported texts of email step `n`, flagged in red on the card. */
+function flaggedOf(lead: Lead | null, n: number): string[] {
+  return (lead?.craft?.problems ?? []).filter((p) => p.step === n).map((p) => p.text);
+}
+
+/** Problems listed on the card; the rest are counted (the Show sequence modal marks them all). */
+const PROBLEMS_SHOWN = 8;
+
+/** Who wrote the sequence (only when the LLM crafter is on), and the warning when the model's claims are unsupported. */
+function authorBlocks(lead: Lead | null): Block[] {
+  const craft = lead?.craft;
+  if (!craft) return [];
+  if (craft.author === 'template') {
+    const why = craft.fallback ? FALLBACK_REASONS[craft.fallback] : 'the crafter chose the templates';
+    return [context(`:page_facing_up: Written from the templates (${esc(lead?.email_draft?.template ?? 'template')}), not the model: ${esc(why)}.`)];
+  }
+  const tokens = craft.usage.input_tokens + craft.usage.output_tokens;
+  const meta = context(
+    `:robot_face: Written by the model \`${esc(craft.model ?? '?')}\` · prompt v${esc(craft.prompt?.version ?? '?')} \`${esc(craft.prompt?.hash ?? '?')}\` · context ${craft.zones.join(' → ')} · ${craft.usage.calls} call(s), ${tokens.toLocaleString('en')} tokens, $${craft.usage.cost_usd.toFixed(4)}`,
+  );
+  if (craft.grounded) return [meta];
+  const lines = craft.problems.slice(0, PROBLEMS_SHOWN).map((p) => `• Step ${p.step}: ${p.text.includes('`') ? `"${esc(p.text)}"` : `\`${esc(p.text)}\``} — ${esc(p.reason)}`);
+  if (craft.problems.length > PROBLEMS_SHOWN) lines.push(`• …and ${craft.problems.length - PROBLEMS_SHOWN} more (Show sequence marks them all)`);
+  return [
+    mrkdwn(
+      `:warning: *Written by the model; unsupported claims.* The text in red is not supported by the lead's fields. Auto-approval does not apply: check it, then Edit or Reject.\n${lines.join('\n')}`,
+    ),
+    meta,
+  ];
 }
 
 /** The crafted fragments of email step `n` (1-based); step 1 of an older lead is its email_draft. */
@@ -59,8 +95,11 @@ function stepLabel(n: number): string {
 function fragmentList(lead: Lead | null): string {
   const fragments = fragmentsOf(lead, 1);
   if (fragments.length === 0) return '_No personalised fragments._';
+  const flagged = new Set(flaggedOf(lead, 1));
   const lines = fragments.map((f) =>
-    f.field === null ? `• :warning: "${esc(f.text)}" ← *no source field* (check it)` : `• "${esc(f.text)}" ← \`${f.field}\``,
+    f.field === null
+      ? `• :warning: "${esc(f.text)}" ← *no source field* (check it)`
+      : `• ${flagged.has(f.text) ? ':red_circle: ' : ''}"${esc(f.text)}" ← \`${f.field}\`${flagged.has(f.text) ? ' *does not support it*' : ''}`,
   );
   return `*Personalised fragments*\n${lines.join('\n')}`;
 }
@@ -85,8 +124,9 @@ function summaryBlocks(approval: Approval, lead: Lead | null): Block[] {
     mrkdwn(personLine(lead)),
     mrkdwn(icpText(lead)),
     { type: 'divider' },
+    ...authorBlocks(lead),
     mrkdwn(`*${approval.steps.length > 1 ? `${stepLabel(1)} · subject` : 'Subject'}:* ${esc(approval.subject)}`),
-    ...sections(highlightBody(approval.body, fragmentsOf(lead, 1))),
+    ...sections(highlightBody(approval.body, fragmentsOf(lead, 1), flaggedOf(lead, 1))),
     mrkdwn(fragmentList(lead)),
     ...followUpBlock(approval),
   ];
@@ -189,7 +229,7 @@ export function sequenceModal(approval: Approval, lead: Lead | null, shownHash?:
     blocks.push(
       { type: 'divider' },
       mrkdwn(`*${stepLabel(n)}*\n*Subject:* ${esc(step.subject)}`),
-      ...sections(highlightBody(step.body, fragmentsOf(lead, n))),
+      ...sections(highlightBody(step.body, fragmentsOf(lead, n), flaggedOf(lead, n))),
     );
   });
   return {

@@ -1,5 +1,6 @@
 import { UnrecoverableError, type Job } from 'bullmq';
 import type { ApprovalService } from './approval-service.ts';
+import { mayAutoApprove } from '../core/craft-info.ts';
 import type { PipelineDeps } from './deps.ts';
 import type { LeadJobData } from './queues.ts';
 import { runLeadStage } from './stage-runner.ts';
@@ -17,8 +18,9 @@ export function createApproveProcessor(deps: PipelineDeps, service: ApprovalServ
         steps: crafted.map(({ subject, body }) => ({ subject, body })),
       });
       if (approval.status !== 'pending') return service.applyDecision(approval, lead);
-      // A broken stored policy reads as "no auto-approve": a person decides.
-      if ((await deps.policy.safety())?.auto_approve === true) {
+      // A broken stored policy reads as "no auto-approve": a person decides. So does a model-written
+      // sequence with unsupported claims, whatever the policy (issue 13).
+      if (mayAutoApprove(lead) && (await deps.policy.safety())?.auto_approve === true) {
         const result = await service.decide(approval.id, { action: 'approve', by: 'auto_approve', shownHash: approval.hash }, lead);
         if (result.ok) return;
         if (result.reason === 'already_decided') return service.applyDecision(result.approval, lead);

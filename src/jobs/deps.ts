@@ -13,6 +13,7 @@ import type { Notifier } from '../core/notifier.ts';
 import type { Queues } from './queues.ts';
 import type { CampaignPreflight } from './campaign-preflight.ts';
 import type { ProviderControl } from './provider-pause.ts';
+import type { Crafter } from './crafter.ts';
 
 /** Everything a stage processor needs, built once in the composition root and passed in. */
 export interface PipelineDeps {
@@ -34,4 +35,6 @@ export interface PipelineDeps {
   preflight: CampaignPreflight;
   /** Pause/activate of the provider campaigns, retried until confirmed (DESIGN §9). */
   providerControl: ProviderControl;
+  /** The LLM crafter (issue 13); null or absent: the templates write every email. */
+  crafter?: Crafter | null;
 }

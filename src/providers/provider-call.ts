@@ -13,8 +13,8 @@ import type { Notifier } from '../core/notifier.ts';
 import type { Credits } from './credits.ts';
 import { STOPPED_RECHECK_MS } from '../core/queue.ts';
 
-export type ProviderName = 'apollo' | 'clay' | 'bettercontact' | 'instantly' | 'ghl' | 'heyreach';
-export const PROVIDER_NAMES: readonly ProviderName[] = ['apollo', 'clay', 'bettercontact', 'instantly', 'ghl', 'heyreach'];
+export type ProviderName = 'apollo' | 'clay' | 'bettercontact' | 'instantly' | 'ghl' | 'heyreach' | 'llm';
+export const PROVIDER_NAMES: readonly ProviderName[] = ['apollo', 'clay', 'bettercontact', 'instantly', 'ghl', 'heyreach', 'llm'];
 
 
 /** What every live provider is built from (passed in by createLiveProviders). */
@@ -52,7 +52,7 @@ export interface ProviderChannel {
 }
 
 /** Breaker + limiter + shared HTTP client for one provider. */
-export function createProviderChannel(deps: ProviderDeps, provider: ProviderName): ProviderChannel {
+export function createProviderChannel(deps: Omit<ProviderDeps, 'resumeClay' | 'credits'>, provider: ProviderName): ProviderChannel {
   const settings = deps.config.providers;
   const breaker = createCircuitBreaker(deps, provider, settings.breaker, Math.max(settings.timeout_ms * 2, 1_000));
   const limiter = createRateLimiter(deps, provider, settings.limits[provider], settings.max_limit_wait_ms);

@@ -28,7 +28,7 @@ describe('/healthz on a private Redis', () => {
     expect(up.status).toBe(200);
     expect(up.body).toMatchObject({ ok: true, redis: 'up', emergency: { stopped: false } });
     expect(Object.keys(up.body.queues as object)).toEqual(['scrape', 'enrich', 'segment', 'craft', 'approve', 'send', 'webhooks']);
-    expect(up.body.breakers).toEqual({ apollo: 'closed', clay: 'closed', bettercontact: 'closed', instantly: 'closed', ghl: 'closed', heyreach: 'closed' });
+    expect(up.body.breakers).toEqual({ apollo: 'closed', clay: 'closed', bettercontact: 'closed', instantly: 'closed', ghl: 'closed', heyreach: 'closed', llm: 'closed' });
 
     await redisServer.stop();
     const down = await health(app);
