@@ -7,6 +7,7 @@ import type { Health } from '../health.ts';
 import type { Kpis } from '../core/kpis.ts';
 import { campaignStatusLines, type CampaignStatus } from '../jobs/campaign-status.ts';
 import type { SenderUsage } from '../core/linkedin-senders.ts';
+import { crafterLine, type CrafterFigures } from '../core/crafter-usage.ts';
 import { context, esc, mrkdwn, when, who, type Block } from './format.ts';
 
 export const ACTION_STOP = 'emergency_stop';
@@ -104,6 +105,32 @@ export interface Snapshot {
   campaign?: CampaignStatus | null;
   /** Connection requests per LinkedIn sender today and over the rolling week (null: unreadable). */
   linkedin?: SenderUsage[] | null;
+  /** The LLM crafter: off, or its figures today and per recent run (null: unreadable). */
+  crafter?: CrafterStatus | null;
+}
+
+/** What status shows of the LLM crafter. */
+export type CrafterStatus =
+  | { on: false }
+  | {
+      on: true;
+      model: string;
+      /** "v1 3f2a…": the prompt files' version and hash. */
+      prompt: string;
+      budget: { daily_tokens: number | null; daily_usd: number | null };
+      today: CrafterFigures & { day: string };
+      runs: Array<{ id: string; figures: CrafterFigures }>;
+    };
+
+/** Tokens, money and context zones of the LLM crafter today and per recent run. */
+export function crafterText(status: CrafterStatus | null | undefined): string {
+  if (status === undefined) return '*LLM crafter*: not loaded';
+  if (status === null) return '*LLM crafter*: unknown (Redis did not answer)';
+  if (!status.on) return '*LLM crafter*: off (no LLM_API_KEY): the templates write every email';
+  const budget = [status.budget.daily_tokens !== null ? `${status.budget.daily_tokens.toLocaleString('en')} tokens` : null, status.budget.daily_usd !== null ? `$${status.budget.daily_usd}` : null].filter(Boolean).join(' / ') || 'none';
+  const lines = [`*LLM crafter* \`${esc(status.model)}\` · prompt ${esc(status.prompt)} · daily budget ${esc(budget)}`, `today (${status.today.day}, UTC): ${esc(crafterLine(status.today))}`];
+  for (const run of status.runs) lines.push(`\`${run.id}\`: ${esc(crafterLine(run.figures))}`);
+  return lines.join('\n');
 }
 
 /** One line per LinkedIn sender: today against its (ramped) day cap, the rolling week against its cap. */
@@ -176,6 +203,7 @@ export function statusBlocks(snap: Snapshot): Block[] {
     mrkdwn(campaignText(snap.campaign)),
     mrkdwn(sendsText(snap.health)),
     mrkdwn(linkedinText(snap.linkedin)),
+    mrkdwn(crafterText(snap.crafter)),
     mrkdwn(`*Queues*\n${queueText(snap.health)}`),
     mrkdwn(`*Last runs*\n${runsText(snap.runs)}`),
     stopOrResume(snap.stop.stopped),
@@ -197,6 +225,7 @@ export function homeView(snap: Snapshot): types.HomeView {
       mrkdwn(campaignText(snap.campaign)),
       mrkdwn(kpiText(snap.kpis)),
       mrkdwn(linkedinText(snap.linkedin)),
+      mrkdwn(crafterText(snap.crafter)),
       mrkdwn(`*Queue depths*\n${queueText(snap.health)}`),
       mrkdwn(`*Last five runs*\n${runsText(snap.runs)}`),
       context(`Updated ${when(snap.at)}`),

@@ -3,7 +3,9 @@ import { checkHealth } from '../health.ts';
 import { readKpis } from '../core/kpis.ts';
 import { createLinkedInSenders } from '../core/linkedin-senders.ts';
 import { loadCampaignStatus } from '../jobs/campaign-status.ts';
-import type { Snapshot } from './blocks-control.ts';
+import type { CrafterStatus, Snapshot } from './blocks-control.ts';
+import { readCrafterDay, readCrafterRun } from '../core/crafter-usage.ts';
+import type { Run } from '../core/store.ts';
 
 /** Everything /caio status and App Home show, read fresh from Redis. */
 export async function loadSnapshot(ctx: AppContext): Promise<Snapshot> {
@@ -19,7 +21,16 @@ export async function loadSnapshot(ctx: AppContext): Promise<Snapshot> {
     ctx.policy.read(),
     senders.usage().catch(() => null),
   ]);
-  return { at: new Date().toISOString(), health, stop, runs, policy, kpis: { day, ...kpis }, linkedin, campaign: await campaign };
+  const crafter = await loadCrafterStatus(ctx, runs).catch(() => null);
+  return { at: new Date().toISOString(), health, stop, runs, policy, kpis: { day, ...kpis }, linkedin, campaign: await campaign, crafter };
+}
+
+/** The LLM crafter's figures today and per listed run; `off` when LLM_API_KEY is unset. */
+async function loadCrafterStatus(ctx: AppContext, runs: Run[]): Promise<CrafterStatus> {
+  if (!ctx.crafter) return { on: false };
+  const [today, perRun] = await Promise.all([readCrafterDay(ctx.redis, ctx.keys), Promise.all(runs.map(async (r) => ({ id: r.id, figures: await readCrafterRun(ctx.redis, ctx.keys, r.id) })))]);
+  const { budget } = ctx.config.crafter;
+  return { on: true, model: ctx.crafter.model, prompt: `v${ctx.crafter.prompts.version} ${ctx.crafter.prompts.hash}`, budget, today, runs: perRun.filter((r) => r.figures.model + r.figures.template > 0) };
 }
 
 export interface SnapshotCache {

@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../core/config.ts';
 import { checkHealth } from '../health.ts';
+import { crafterLine, readCrafterDay } from '../core/crafter-usage.ts';
 import { formatCreditUsage, getCreditUsage } from '../providers/credits.ts';
 import { campaignStatusLines, loadCampaignStatus } from '../jobs/campaign-status.ts';
 import type { CliCommand } from './command.ts';
@@ -32,6 +33,8 @@ Redis a local service keeps in CAIO_DATA_DIR, if one runs).`,
       if (health.sends_today) out.log(`sends today (${health.sends_today.day}): ${health.sends_today.count}/${health.sends_today.cap}`);
       for (const line of campaignStatusLines(await loadCampaignStatus(ctx))) out.log(line);
       for (const line of formatCreditUsage(await getCreditUsage(ctx))) out.log(`credits ${line}`);
+      const crafter = ctx.crafter;
+      out.log(crafter ? `crafter ${crafter.model} (prompt v${crafter.prompts.version} ${crafter.prompts.hash}) today: ${crafterLine(await readCrafterDay(ctx.redis, ctx.keys))}` : 'crafter: off (no LLM_API_KEY), templates write every email');
       for (const [queue, counts] of Object.entries(health.queues)) out.log(`queue ${queue.padEnd(8)} ${JSON.stringify(counts)}`);
       for (const run of await ctx.store.listRuns(5)) out.log(`${run.id}  ${run.status.padEnd(17)} ${run.source}  leads=${run.total ?? '?'} by ${run.started_by}`);
       return 0;

@@ -22,6 +22,11 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}) {
     sendsToday: new Gauge({ name: 'caio_sends_today', help: "Emails handed to the sending provider today (the daily counter)", registers: [registry] }),
     sendCap: new Gauge({ name: 'caio_send_cap_today', help: "Today's send cap: min(max_daily_sends, warm-up cap)", registers: [registry] }),
     shadowEmails: new Gauge({ name: 'caio_shadow_emails', help: 'Emails recorded in shadow mode instead of sent', registers: [registry] }),
+    // The LLM crafter works in worker processes too: today's figures are read from Redis at scrape time.
+    crafterRequests: new Gauge({ name: 'caio_crafter_requests_today', help: 'LLM crafter requests today by context zone (CRITICAL ones were not sent)', labelNames: ['zone'] as const, registers: [registry] }),
+    crafterLeads: new Gauge({ name: 'caio_crafter_leads_today', help: "Leads crafted today by who wrote the sequence (model, model_flagged, template)", labelNames: ['author'] as const, registers: [registry] }),
+    crafterTokens: new Gauge({ name: 'caio_crafter_tokens_today', help: 'LLM tokens used today', labelNames: ['kind'] as const, registers: [registry] }),
+    crafterCost: new Gauge({ name: 'caio_crafter_cost_usd_today', help: 'LLM cost today in USD (at the configured prices)', registers: [registry] }),
     breakerState: new Gauge({
       name: 'caio_breaker_state',
       help: 'Circuit breaker state per provider: 0 closed, 1 half-open, 2 open',

@@ -1,6 +1,10 @@
 import { Redis } from 'ioredis';
 import { afterEach, describe, expect, it } from 'vitest';
+import type { Request, Response } from 'express';
 import { approvalCard } from '../../src/bot/blocks-approval.ts';
+import { homeView, statusBlocks } from '../../src/bot/blocks-control.ts';
+import { loadSnapshot } from '../../src/bot/snapshot.ts';
+import { createMetricsHandler } from '../../src/webhooks/metrics-route.ts';
 import { buildConfig } from '../../src/core/config.ts';
 import { buildPrompt } from '../../src/core/crafter-prompt.ts';
 import { estimateTokens } from '../../src/core/context-zones.ts';
@@ -304,6 +308,22 @@ describe('LLM crafter against a fake model', () => {
     expect(leads.some((l) => l.craft?.fallback === 'breaker_open')).toBe(true);
     // The breaker caps the stalled calls: 3 failures open it.
     expect(s.fake.requests.length).toBeLessThanOrEqual(3 + 2);
+  });
+
+  it('zone counts, tokens and money reach /metrics, /caio status and App Home', async () => {
+    const s = await setup('surfaces', groundedBehaviour);
+    await s.crafter.craft(testLead(1), icp, 0);
+    const text = JSON.stringify([...statusBlocks(await loadSnapshot(s.ctx)), ...homeView(await loadSnapshot(s.ctx)).blocks]);
+    expect(text).toContain('*LLM crafter* `claude-sonnet-4-5`');
+    expect(text).toContain('1 calls');
+    expect(text).toContain('zones SMART 1');
+    let body = '';
+    const res = { type: () => res, send: (b: string) => (body = b) } as unknown as Response;
+    await createMetricsHandler(s.ctx)({} as Request, res);
+    expect(body).toContain('caio_crafter_requests_today{zone="SMART"} 1');
+    expect(body).toContain('caio_crafter_leads_today{author="model"} 1');
+    expect(body).toMatch(/caio_crafter_tokens_today\{kind="input"\} [1-9]/);
+    expect(body).toMatch(/caio_crafter_cost_usd_today 0\.0\d+/);
   });
 
   it('a retried craft job does not pay twice', async () => {
