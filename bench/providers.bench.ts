@@ -7,6 +7,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { Agent } from 'undici';
+import { pacer } from './pacer.ts';
 import { buildConfig } from '../src/core/config.ts';
 import { RETRY_POLICIES } from '../src/core/http-client.ts';
 import { deleteByPrefix } from '../src/core/keys.ts';
@@ -47,19 +48,6 @@ function idealSeconds(): number {
   const concurrencyBound = (LEADS * 2 * LATENCY_MS) / 1000 / CONCURRENCY;
   // The last lead still needs its match and its send after its slot.
   return Math.max(search + apolloBound, instantlyBound, concurrencyBound) + (2 * LATENCY_MS) / 1000;
-}
-
-/** In-process sliding-window pacing: the bare baseline's limiter. */
-function pacer(limit: { max: number; per_ms: number }) {
-  const grants: number[] = [];
-  return async () => {
-    const now = Date.now();
-    let at = Math.max(now, grants.at(-1) ?? now);
-    if (grants.length >= limit.max) at = Math.max(at, (grants[grants.length - limit.max] ?? 0) + limit.per_ms);
-    grants.push(at);
-    if (grants.length > limit.max * 2) grants.splice(0, grants.length - limit.max);
-    if (at > now) await new Promise((r) => setTimeout(r, at - now));
-  };
 }
 
 async function startFakes() {
