@@ -142,7 +142,7 @@ describe('BetterContact contract', () => {
     expect(header(submit, 'x-api-key')).toBe(FAKE_KEYS.bettercontact);
     expect(submit.body).toMatchObject({ data: [{ first_name: 'First0', last_name: 'Last0', company: 'Company 0' }], enrich_email_address: true, enrich_phone_number: false });
     expect(await h.providers.bettercontact!.poll(requestId)).toEqual({ done: false });
-    expect(await h.providers.bettercontact!.poll(requestId)).toEqual({ done: true, email: 'first0@example0.com', email_status: 'deliverable', credits: 1 });
+    expect(await h.providers.bettercontact!.poll(requestId)).toEqual({ done: true, email: 'first0@example0.com', email_status: 'deliverable', credits: 1, phone: null });
   });
 
   it('ends an unknown request id (406) as a miss', async () => {
