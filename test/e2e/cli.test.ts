@@ -136,7 +136,7 @@ describe('caio help', () => {
 });
 
 describe('clean JSON on stdout', () => {
-  it('caio audit, shadow and config show print only JSON on stdout with LOG_LEVEL=info; the logs go to stderr', { timeout: 60_000 }, async () => {
+  it('caio audit, shadow and config show print only JSON on stdout with LOG_LEVEL=info; the logs go to stderr', { timeout: 180_000 }, async () => {
     // Without REDIS_URL every command logs (at info) that it started a private redis-server.
     for (const args of [['audit'], ['shadow'], ['config', 'show']]) {
       const caio = spawnCaio(args, { LOG_LEVEL: 'info' });
@@ -162,7 +162,7 @@ describe('clean JSON on stdout', () => {
 });
 
 describe('caio run progress and exit codes', () => {
-  it('a run that ends waiting for approval prints progress lines when piped and exits 3 (INCOMPLETE)', { timeout: 60_000 }, async () => {
+  it('a run that ends waiting for approval prints progress lines when piped and exits 3 (INCOMPLETE)', { timeout: 180_000 }, async () => {
     const sandbox = JSON.parse(readFileSync('config/sandbox.json', 'utf8')) as { safety: Record<string, unknown> };
     const config = writeTempConfig({ ...sandbox, safety: { ...sandbox.safety, auto_approve: false } });
     const shared = sharedRedisEnv();
