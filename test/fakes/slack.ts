@@ -30,6 +30,8 @@ export interface FakeSlack {
   rateLimit(method: string, count: number, seconds: number): void;
   /** The next `count` calls of `method` get HTTP 200 `{ok: false, error}`. */
   fail(method: string, error: string, count: number): void;
+  /** The next `count` calls of `method` get an HTTP 5xx (`status`, default 503) without a body Slack would send. */
+  serverError(method: string, count: number, status?: number): void;
   waitFor<T>(check: () => T | undefined | null | false, timeoutMs?: number, what?: string): Promise<T>;
   close(): Promise<void>;
 }
@@ -56,6 +58,7 @@ export async function startFakeSlack(): Promise<FakeSlack> {
   const responses: FakeSlack['responses'] = [];
   const limits = new Map<string, { count: number; seconds: number }>();
   const failures = new Map<string, { count: number; error: string }>();
+  const serverErrors = new Map<string, { count: number; status: number }>();
   let seq = 0;
   const nextTs = () => `${1_700_000_000 + ++seq}.${String(seq).padStart(6, '0')}`;
 
@@ -82,6 +85,12 @@ export async function startFakeSlack(): Promise<FakeSlack> {
         limit.count--;
         calls.push({ method, args, status: 429, token, at: Date.now() });
         return send(429, { ok: false, error: 'ratelimited' }, { 'retry-after': String(limit.seconds) });
+      }
+      const outage = serverErrors.get(method);
+      if (outage && outage.count > 0) {
+        outage.count--;
+        calls.push({ method, args, status: outage.status, token, at: Date.now() });
+        return send(outage.status, { ok: false, error: 'fake_outage' });
       }
       const failure = failures.get(method);
       if (failure && failure.count > 0) {
@@ -123,6 +132,9 @@ export async function startFakeSlack(): Promise<FakeSlack> {
     ok: (method) => calls.filter((c) => c.method === method && c.status === 200),
     responses,
     responseUrl: (id) => `${baseUrl}/response/${id}`,
+    serverError(method, count, status = 503) {
+      serverErrors.set(method, { count, status });
+    },
     rateLimit(method, count, seconds) {
       limits.set(method, { count, seconds });
     },

@@ -66,6 +66,8 @@ export interface LiveHarnessOptions {
   policy?: RetryPolicy;
   env?: Record<string, string>;
   logLevel?: string;
+  /** A Redis of the test's own (the fault suite restarts it); default the suite's shared one. */
+  redisUrl?: string;
 }
 
 /** Default fast settings for live-mode tests: short waits, high limits unless a test sets its own. */
@@ -116,7 +118,7 @@ export async function createLiveHarness(options: LiveHarnessOptions): Promise<Li
   const prefix = uniquePrefix(options.name);
   const config = buildConfig(options.settings ?? FAST_LIVE, {
     CAIO_REDIS_PREFIX: prefix,
-    REDIS_URL: TEST_REDIS_URL,
+    REDIS_URL: options.redisUrl ?? TEST_REDIS_URL,
     CAIO_PROVIDERS: 'live',
     APOLLO_API_KEY: FAKE_KEYS.apollo,
     APOLLO_BASE_URL: apollo.url,
@@ -135,7 +137,7 @@ export async function createLiveHarness(options: LiveHarnessOptions): Promise<Li
     HEYREACH_CAMPAIGN_ID: HEYREACH_CAMPAIGN,
     ...options.env,
   });
-  const redis = new Redis(TEST_REDIS_URL, { maxRetriesPerRequest: null });
+  const redis = new Redis(options.redisUrl ?? TEST_REDIS_URL, { maxRetriesPerRequest: null });
   const logLines: string[] = [];
   const logger = createLogger(options.logLevel ?? 'info', { write: (line: string) => void logLines.push(line) });
   const recorder = createRecordingNotifier();
