@@ -9,6 +9,7 @@ import { createMetrics, type Metrics } from './core/metrics.ts';
 import { createPolicyStore } from './core/policy.ts';
 import { createSafetyGate } from './core/safety-gate.ts';
 import { createStore } from './core/store.ts';
+import { countingCriticalAlerts, createSegmentKpis } from './core/segment-kpis.ts';
 import { createApprovalService } from './jobs/approval-service.ts';
 import { createClayResume } from './jobs/clay-resume.ts';
 import { createReplyService, type ReplyService } from './jobs/reply-service.ts';
@@ -71,8 +72,12 @@ export function createContext(options: ContextOptions): AppContext {
   const gate = createSafetyGate({ redis: commands, keys, safety: () => policy.safety(), emergency, audit });
   const approvals = createApprovals(commands, keys, audit);
   const queues = createQueues(redis, keys.prefix, config.pipeline);
-  const notifier =
-    typeof options.notifier === 'function' ? options.notifier({ config, logger, redis, keys, store }) : (options.notifier ?? createLogNotifier(logger));
+  // Every CRITICAL alert also marks its day as one with an intervention (issue 12).
+  const notifier = countingCriticalAlerts(
+    typeof options.notifier === 'function' ? options.notifier({ config, logger, redis, keys, store }) : (options.notifier ?? createLogNotifier(logger)),
+    createSegmentKpis(commands, keys),
+    (err) => logger.warn({ err }, 'could not count a CRITICAL alert for the autonomy gates'),
+  );
   notifierRef = notifier;
   const resumeClay = createClayResume({ redis, keys, queues, logger });
   const metrics = options.metrics ?? createMetrics();

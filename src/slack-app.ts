@@ -11,6 +11,7 @@ import { boltLogger } from './bot/logger-adapter.ts';
 import { slackRequestGuard } from './bot/request-guard.ts';
 import { createResponder } from './bot/responder.ts';
 import { createSnapshotCache, loadSnapshot } from './bot/snapshot.ts';
+import { loadAutonomyHome } from './bot/blocks-autonomy.ts';
 
 export const SLACK_EVENTS_PATH = '/slack/events';
 
@@ -70,7 +71,8 @@ export function createSlackApp(ctx: AppContext, options: { http: Express }): Sla
     status: createSnapshotCache(ctx),
     reply,
     async publishHome(client, userId) {
-      await client.views.publish({ user_id: userId, view: homeView(await loadSnapshot(ctx)) });
+      const [snapshot, autonomy] = await Promise.all([loadSnapshot(ctx), loadAutonomyHome(ctx)]);
+      await client.views.publish({ user_id: userId, view: homeView(snapshot, autonomy) });
     },
   };
   registerCommands(app, deps);

@@ -165,7 +165,11 @@ const OUTCOME = {
 
 /** The card after a decision: the outcome, who, when, the edited subject, and no buttons. */
 export function decidedCard(approval: Approval, lead: Lead | null, previousSubject?: string): { text: string; blocks: Block[] } {
-  const outcome = `${OUTCOME[approval.status]} by ${who(approval.decided_by)} at ${when(approval.decided_at)}`;
+  // A segment that earned auto-approval (issue 12): marked so people can watch what CAIO approves.
+  const segment = approval.decided_by?.startsWith('autonomy:') ? approval.decided_by.slice('autonomy:'.length) : null;
+  const outcome = segment
+    ? `:robot_face: *Auto-approved* at ${when(approval.decided_at)}: segment \`${esc(segment)}\` earned auto-approval (the send still passes the whole safety gate)`
+    : `${OUTCOME[approval.status]} by ${who(approval.decided_by)} at ${when(approval.decided_at)}`;
   const edited =
     approval.status === 'edited' ? `\n*Edited subject:* ${esc(approval.subject)}${previousSubject ? ` (was: ${esc(previousSubject)})` : ''}` : '';
   return {

@@ -212,7 +212,7 @@ export function statusBlocks(snap: Snapshot): Block[] {
 }
 
 /** App Home: everything of /caio status plus the safety settings. */
-export function homeView(snap: Snapshot): types.HomeView {
+export function homeView(snap: Snapshot, autonomy: Block[] = []): types.HomeView {
   return {
     type: 'home',
     blocks: [
@@ -228,6 +228,7 @@ export function homeView(snap: Snapshot): types.HomeView {
       mrkdwn(crafterText(snap.crafter)),
       mrkdwn(`*Queue depths*\n${queueText(snap.health)}`),
       mrkdwn(`*Last five runs*\n${runsText(snap.runs)}`),
+      ...autonomy,
       context(`Updated ${when(snap.at)}`),
     ],
   };

@@ -3,6 +3,7 @@ import type { AppContext } from '../context.ts';
 import { approvalCard, decidedCard } from './blocks-approval.ts';
 import { runMessage } from './blocks-control.ts';
 import { replyCard, replyDecidedCard } from './blocks-reply.ts';
+import { postProposalCard } from './autonomy-outbox.ts';
 import { createReplies } from '../core/replies.ts';
 import { postTransition, type ThreadPoster } from './breaker-thread.ts';
 import { esc } from './format.ts';
@@ -125,6 +126,9 @@ export function createOutboxProcessor(deps: OutboxDeps, client: WebClient) {
         await client.chat.update({ channel: reply.slack_channel, ts: reply.slack_ts, ...replyDecidedCard(reply, await store.getLead(reply.ref)) });
         return;
       }
+      case 'autonomy':
+        // Locked: the card's post and its update after a click may run at once; one posts, the other updates.
+        return withLock(job, token, `autonomy-${data.id}`, () => postProposalCard({ config, logger, redis, keys: deps.keys }, client, data.id));
       case 'breaker': {
         const channel = config.env.SLACK_ALERT_CHANNEL;
         await withLock(job, token, `breaker-${data.provider}`, async () => {

@@ -15,7 +15,8 @@ export type OutboxJob =
   | { kind: 'alert'; level: AlertLevel; text: string; details?: Record<string, unknown> | undefined }
   | { kind: 'breaker'; provider: string }
   | { kind: 'reply'; id: string }
-  | { kind: 'reply-decided'; id: string };
+  | { kind: 'reply-decided'; id: string }
+  | { kind: 'autonomy'; id: string };
 
 export function outboxJobOptions(slack: SlackConfig): JobsOptions {
   return {
@@ -97,6 +98,10 @@ export function createSlackNotifier(base: NotifierBase): Notifier & { queue: Que
     },
     async replyDecided(replyId) {
       await add(`reply-decided-${safeId(replyId)}`, { kind: 'reply-decided', id: replyId });
+    },
+    async autonomyProposal(id, status) {
+      // One job per proposal and state: posted once, updated once per decision.
+      await add(`autonomy-${safeId(id)}-${status}`, { kind: 'autonomy', id });
     },
     async close() {
       await queue.close();

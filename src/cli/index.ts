@@ -1,4 +1,6 @@
 import { audit } from './audit.ts';
+import { anneal } from './anneal.ts';
+import { autonomy } from './autonomy.ts';
 import { UsageError, type CliCommand, type Out } from './command.ts';
 import { config } from './config.ts';
 import { approve, reject } from './decide.ts';
@@ -10,7 +12,7 @@ import { status } from './status.ts';
 import { stop } from './stop.ts';
 
 /** The subcommands, one file each; the order is the order of `caio --help`. */
-const COMMANDS = { run, status, stop, resume, pending, approve, reject, audit, shadow, config } satisfies Record<string, CliCommand>;
+const COMMANDS = { run, status, stop, resume, pending, approve, reject, audit, shadow, config, autonomy, anneal } satisfies Record<string, CliCommand>;
 
 type CommandName = keyof typeof COMMANDS;
 

@@ -10,6 +10,8 @@ export function helpText(problem?: string): string {
     '• `/caio stop [reason]` — EMERGENCY STOP: halt every outbound call and pause the queues',
     '• `/caio resume` — clear the stop and resume the queues',
     '• `/caio config` — the safety policy every CAIO process follows (approvers can change it)',
+    '• `/caio autonomy` — the autonomy score, every graduation gate and the segments that earned auto-approval',
+    '• `/caio anneal` — compare outcomes across the ICP features now and post a weight proposal (approvers)',
     '• `/caio help` — this help',
     'Only approvers (CAIO_APPROVERS) may run, stop and resume.',
   ];

@@ -1,6 +1,8 @@
 import type { App } from '@slack/bolt';
 import type { SlackDeps } from '../bot/deps.ts';
 import { config } from './config.ts';
+import { anneal } from './anneal.ts';
+import { autonomy } from './autonomy.ts';
 import { help } from './help.ts';
 import { parseCaio } from './parse.ts';
 import { resume } from './resume.ts';
@@ -23,6 +25,10 @@ export function register(app: App, deps: SlackDeps): void {
         return status(args, deps, parsed);
       case 'config':
         return config(args, deps, parsed);
+      case 'autonomy':
+        return autonomy(args, deps, parsed);
+      case 'anneal':
+        return anneal(args, deps, parsed);
       case 'help':
       case 'invalid':
         return help(args, deps, parsed);

@@ -7,6 +7,8 @@ export type CaioCommand =
   | { kind: 'resume' }
   | { kind: 'status' }
   | { kind: 'config' }
+  | { kind: 'autonomy' }
+  | { kind: 'anneal' }
   | { kind: 'help' }
   | { kind: 'invalid'; problem: string };
 
@@ -63,9 +65,11 @@ export function parseCaio(text: string): CaioCommand {
     case 'resume':
     case 'status':
     case 'config':
+    case 'autonomy':
+    case 'anneal':
     case 'help':
       if (rest.length > 0) return { kind: 'invalid', problem: `"${sub}" takes no arguments (got "${rest.join(' ')}")` };
-      return { kind: (sub ?? 'help').toLowerCase() as 'resume' | 'status' | 'config' | 'help' };
+      return { kind: (sub ?? 'help').toLowerCase() as 'resume' | 'status' | 'config' | 'autonomy' | 'anneal' | 'help' };
     default:
       return { kind: 'invalid', problem: `unknown subcommand "${sub}"` };
   }

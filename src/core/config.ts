@@ -230,6 +230,53 @@ const providersSchema = z.strictObject({
     .prefault({}),
 });
 
+/** A share between 0 and 1 (a rate threshold); anything else is refused naming the field. */
+const share = (fallback: number) => z.number().min(0, 'must be between 0 and 1').max(1, 'must be between 0 and 1').prefault(fallback);
+/** A count: a whole number, never negative. */
+const count = (fallback: number) => z.number().int('must be a whole number').min(0, 'must not be negative').prefault(fallback);
+
+/**
+ * Autonomy graduation (issue 12): the KPI gates CAIO must pass before it may run with less
+ * supervision, auto-approval earned per segment (source x ICP tier), and the self-annealing ICP weights.
+ */
+const autonomySchema = z.strictObject({
+  /** Production runs with real sends. */
+  min_runs: count(10),
+  /** Share of approval decisions not rejected (edits count as matches). */
+  min_icp_match_rate: share(0.8),
+  min_open_rate: share(0.5),
+  min_reply_rate: share(0.08),
+  /** The bounce rate must stay below this. */
+  max_bounce_rate: share(0.05),
+  /** Consecutive whole days without a stop, a manual resume, a rejected or edited email or a CRITICAL alert. */
+  min_days_without_intervention: count(3),
+  /** The rate gates look at this many days (UTC) up to today. */
+  window_days: z.number().int('must be a whole number').min(1, 'must be at least 1').max(400).prefault(30),
+  /** Below these sample sizes a gate says "not enough data" instead of passing or failing. */
+  min_sample_decisions: count(50),
+  min_sample_sends: count(100),
+  /** A segment is proposed for auto-approval after this many decisions since it last lost it ... */
+  min_decisions: count(50),
+  /** ... with at least this share approved unedited. */
+  min_clean_rate: share(0.95),
+  /** An auto-approving segment's bounce and reply rates are judged after this many sends since it was enabled. */
+  segment_min_sends: count(50),
+  anneal: z
+    .strictObject({
+      /** Largest change of one weight per proposal, as a share of the weight (0.2 = +-20% a week). */
+      max_change: share(0.2),
+      /** Outcomes (leads really mailed) of this many days are compared. */
+      window_days: z.number().int('must be a whole number').min(1, 'must be at least 1').max(400).prefault(30),
+      /** No proposal from fewer mailed leads than this. */
+      min_leads: count(100),
+      /** Leads needed on each side of a feature (has it / has not) before it is judged. */
+      min_group: count(10),
+      /** How sure the difference in reply rates must be (two-proportion z score) before a weight moves. */
+      min_z: z.number().min(0, 'must not be negative').prefault(1.96),
+    })
+    .prefault({}),
+});
+
 /** Slack control plane (issue 3): outbox queue, run-message throttle, dedupe windows. */
 const slackSchema = z.strictObject({
   /** Run messages are updated at most once per this interval (pipeline progress is coalesced). */
@@ -337,6 +384,7 @@ export const fileConfigSchema = z.strictObject({
   sandbox: sandboxSchema.prefault({}),
   cadence: cadenceSchema.prefault({}),
   linkedin: linkedinSchema.prefault({}),
+  autonomy: autonomySchema.prefault({}),
   slack: slackSchema.prefault({}),
   providers: providersSchema.prefault({}),
   webhooks: webhooksSchema.prefault({}),
@@ -345,6 +393,7 @@ export const fileConfigSchema = z.strictObject({
 
 export type FileConfig = z.infer<typeof fileConfigSchema>;
 export type SafetyConfig = z.infer<typeof safetySchema>;
+export type AutonomyConfig = FileConfig['autonomy'];
 export type IcpConfig = z.infer<typeof icpSchema>;
 export type PipelineConfig = FileConfig['pipeline'];
 export type SlackConfig = FileConfig['slack'];

@@ -1,5 +1,6 @@
 import type { Redis } from 'ioredis';
 import type { Keys } from './keys.ts';
+import { createSegmentKpis } from './segment-kpis.ts';
 
 export interface StopState {
   stopped: boolean;
@@ -31,6 +32,8 @@ const CACHE_MS = 250;
 
 export function createEmergency(redis: Redis, keys: Keys, envStop: boolean): Emergency {
   let cached: { at: number; state: Promise<StopState> } | null = null;
+  // A stop and a manual resume end the autonomy gate's days without intervention (issue 12).
+  const kpis = createSegmentKpis(redis, keys);
   const emergency: Emergency = {
     recentState() {
       if (!cached || Date.now() - cached.at > CACHE_MS) cached = { at: Date.now(), state: emergency.state() };
@@ -47,11 +50,14 @@ export function createEmergency(redis: Redis, keys: Keys, envStop: boolean): Eme
       const created = await redis.hsetnx(keys.stopFlag, 'at', new Date().toISOString());
       if (created === 0) return false;
       await redis.hset(keys.stopFlag, { by, reason });
+      await kpis.recordIntervention('stop');
       return true;
     },
     async clear() {
       cached = null;
-      return (await redis.del(keys.stopFlag)) === 1;
+      const cleared = (await redis.del(keys.stopFlag)) === 1;
+      if (cleared) await kpis.recordIntervention('resume');
+      return cleared;
     },
   };
   return emergency;

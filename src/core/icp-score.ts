@@ -61,13 +61,7 @@ const SIGNAL_VALUES: Record<string, number> = {
 
 /** Scores a person against the ICP: 0-100, a tier, and one explained component per criterion. */
 export function scoreLead(person: Person, icp: IcpConfig): IcpScore {
-  const assessments: Record<ComponentName, Assessment> = {
-    title: assessTitle(person.title, icp.target_titles),
-    seniority: assessSeniority(person.seniority, person.title),
-    industry: assessIndustry(person.industry, icp.target_industries),
-    company_size: assessCompanySize(person.employee_count, icp.company_size),
-    signals: assessSignals(person.signals),
-  };
+  const assessments = assess(person, icp);
   const maxima = normalisedMaxima(icp.weights);
   let total = 0;
   const components: ScoreComponent[] = COMPONENT_ORDER.map((name) => {
@@ -78,6 +72,32 @@ export function scoreLead(person: Person, icp: IcpConfig): IcpScore {
   });
   const score = clamp(Math.round(total), 0, 100);
   return { score, tier: tierFor(score, icp.tiers), components };
+}
+
+/** The ICP features of an IcpScore, in order: self-annealing (src/core/anneal.ts) weighs them against outcomes. */
+export const ICP_FEATURES = COMPONENT_ORDER;
+
+/** The share (0..1) of each component's weight a person earns, whatever the weights are. */
+export function featureFractions(person: Person, icp: IcpConfig): Record<ComponentName, number> {
+  const assessments = assess(person, icp);
+  return Object.fromEntries(COMPONENT_ORDER.map((name) => [name, assessments[name].fraction])) as Record<ComponentName, number>;
+}
+
+/** The score `scoreLead` gives a person with these feature shares under these weights. */
+export function scoreFractions(fractions: Partial<Record<string, number>>, weights: IcpConfig['weights']): number {
+  const maxima = normalisedMaxima(weights);
+  const total = COMPONENT_ORDER.reduce((sum, name) => sum + (fractions[name] ?? 0) * maxima[name], 0);
+  return clamp(Math.round(total), 0, 100);
+}
+
+function assess(person: Person, icp: IcpConfig): Record<ComponentName, Assessment> {
+  return {
+    title: assessTitle(person.title, icp.target_titles),
+    seniority: assessSeniority(person.seniority, person.title),
+    industry: assessIndustry(person.industry, icp.target_industries),
+    company_size: assessCompanySize(person.employee_count, icp.company_size),
+    signals: assessSignals(person.signals),
+  };
 }
 
 /** The tier for a score: the first threshold (A, then B, then C) it reaches. */

@@ -72,6 +72,8 @@ export function createKeys(prefix: string) {
     webhooks: webhookKeys(prefix),
     /** The provider campaigns: preflight, pause/activate at the providers, provider-side sends (DESIGN §9). */
     campaign: campaignKeys(prefix),
+    /** Autonomy graduation (issue 12): KPI counters per day, campaign and segment; proposals; annealing. */
+    autonomy: autonomyKeys(prefix),
   };
 }
 
@@ -156,10 +158,53 @@ function webhookKeys(prefix: string) {
   };
 }
 
+function autonomyKeys(prefix: string) {
+  const k = (...parts: string[]) => [prefix, 'autonomy', ...parts].join(':');
+  return {
+    /** Counters of one UTC day, fields `{segment}|{metric}` and `all|{metric}`: decisions, email events, interventions. */
+    day: (day: string) => k('day', day),
+    /** The same counters per Instantly campaign (email events and positive replies). */
+    campaign: (campaignId: string) => k('campaign', campaignId),
+    /** The same counters since CAIO started counting. */
+    total: k('total'),
+    /** Each segment's decisions since it last lost auto-approval: what earns it (again). */
+    earning: k('earning'),
+    /** Segments that auto-approve: segment → JSON (who enabled it, when, counters at that moment). */
+    enabled: k('enabled'),
+    /** Segments whose proposal was dismissed: segment → decisions counted then (no new card before min_decisions more). */
+    dismissed: k('dismissed'),
+    /** Runs that really sent an email (a production run). */
+    runsWithSends: k('runs-with-sends'),
+    /** The first UTC day anything was counted: the days-without-intervention streak starts there. */
+    firstDay: k('first-day'),
+    /** UTC days with an intervention (stop, manual resume, rejected or edited email, CRITICAL alert), scored by the day's epoch ms. */
+    interventions: k('interventions'),
+    /** One lead's ICP features, segment and outcomes (mailed, replied, positive, bounced), for self-annealing. */
+    lead: (ref: string) => k('lead', ref),
+    /** Those leads by the time they reached approval (ms). */
+    leads: k('leads'),
+    /** Marker of an event already counted, so a redelivery or retry counts once. */
+    counted: (id: string) => k('counted', id),
+    /** A proposal card: a segment's auto-approval or new ICP weights. */
+    proposal: (id: string) => k('proposal', id),
+    /** The open proposal of one subject (a segment, or `anneal`): one card waits at a time. */
+    openProposal: (subject: string) => k('open-proposal', subject),
+    /** Leads really mailed (first email_sent), scored by when: how much the annealing has to learn from. */
+    mailed: k('mailed'),
+    /** The last time a person applied or dismissed a weight proposal (the feedback loop is validated). */
+    annealReviewed: k('anneal', 'reviewed'),
+    /** Weight changes applied from proposals, newest first (`caio anneal --revert` undoes the newest). */
+    annealHistory: k('anneal', 'history'),
+    /** Set by the process that runs the weekly anneal of an ISO week (one per cluster). */
+    annealWeek: (week: string) => k('anneal', 'week', week),
+  };
+}
+
 export type Keys = ReturnType<typeof createKeys>;
 export type SlackKeys = Keys['slack'];
 export type WebhookKeys = Keys['webhooks'];
 export type CampaignKeys = Keys['campaign'];
+export type AutonomyKeys = Keys['autonomy'];
 
 /** Deletes every key under a prefix (tests clean up after themselves; never FLUSHALL). */
 export async function deleteByPrefix(redis: Redis, prefix: string): Promise<void> {

@@ -1,4 +1,5 @@
 import type { Approval } from './approvals.ts';
+import type { ProposalStatus } from './autonomy-proposals.ts';
 import type { Logger } from './logger.ts';
 import type { Lead } from './types.ts';
 
@@ -30,6 +31,8 @@ export interface Notifier {
   replyReceived(replyId: string): Promise<void>;
   /** A person chose an outcome for a reply: its message is updated in place. */
   replyDecided(replyId: string): Promise<void>;
+  /** A proposal card (a segment's auto-approval, new ICP weights) to post, or to update after its decision (issue 12). */
+  autonomyProposal?(id: string, status: ProposalStatus): Promise<void>;
   /** Releases what the notifier holds (the Slack outbox closes its queue). */
   close?(): Promise<void>;
 }

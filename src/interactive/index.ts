@@ -19,6 +19,11 @@ import { replyUnsubscribe } from './reply-unsubscribe.ts';
 import { resume } from './resume.ts';
 import { showSequence } from './show-sequence.ts';
 import type { ButtonArgs } from './types.ts';
+import { ACTION_ANNEAL_APPLY, ACTION_ANNEAL_DISMISS, ACTION_AUTONOMY_DISMISS, ACTION_AUTONOMY_ENABLE } from '../bot/blocks-autonomy.ts';
+import { annealApply } from './anneal-apply.ts';
+import { annealDismiss } from './anneal-dismiss.ts';
+import { autonomyDismiss } from './autonomy-dismiss.ts';
+import { autonomyEnable } from './autonomy-enable.ts';
 
 /** Every button CAIO puts on a message or App Home, by action_id; one file each. */
 const BUTTONS: Record<string, (args: ButtonArgs, deps: SlackDeps) => Promise<void>> = {
@@ -32,6 +37,10 @@ const BUTTONS: Record<string, (args: ButtonArgs, deps: SlackDeps) => Promise<voi
   [ACTION_REPLY_INTERESTED]: replyInterested,
   [ACTION_REPLY_NOT_NOW]: replyNotNow,
   [ACTION_REPLY_UNSUBSCRIBE]: replyUnsubscribe,
+  [ACTION_AUTONOMY_ENABLE]: autonomyEnable,
+  [ACTION_AUTONOMY_DISMISS]: autonomyDismiss,
+  [ACTION_ANNEAL_APPLY]: annealApply,
+  [ACTION_ANNEAL_DISMISS]: annealDismiss,
 };
 
 const escape = (id: string) => id.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');

@@ -2,12 +2,14 @@ import type { Approval, Decision, DecisionResult } from '../core/approvals.ts';
 import type { Lead } from '../core/types.ts';
 import type { PipelineDeps } from './deps.ts';
 import { finishLead, handOn } from './stage-runner.ts';
+import { createAutonomy } from './autonomy-service.ts';
 
 /**
  * The one way a decision is made (Slack buttons, the edit modal, the CLI, auto-approve): the
  * approval record takes the first decision atomically, then the lead moves on exactly once.
  */
-export function createApprovalService(deps: Pick<PipelineDeps, 'approvals' | 'store' | 'queues' | 'notifier' | 'logger'>) {
+export function createApprovalService(deps: Pick<PipelineDeps, 'approvals' | 'store' | 'queues' | 'notifier' | 'logger' | 'config' | 'redis' | 'keys' | 'audit' | 'emergency' | 'policy'>) {
+  const autonomy = createAutonomy(deps);
   async function applyDecision(approval: Approval, known?: Lead): Promise<void> {
     const { store } = deps;
     if (approval.status === 'pending') return;
@@ -30,6 +32,10 @@ export function createApprovalService(deps: Pick<PipelineDeps, 'approvals' | 'st
       if (result.ok) {
         await applyDecision(result.approval, known);
         await deps.notifier.approvalDecided(result.approval);
+        // KPIs per segment; a person's reject revokes the segment's auto-approval (issue 12).
+        await autonomy
+          .onDecision(result.approval, known ?? (await deps.store.getLead(result.approval.leadRef)))
+          .catch((err: unknown) => deps.logger.error({ err, approval: id }, 'autonomy bookkeeping of a decision failed'));
       }
       return result;
     },

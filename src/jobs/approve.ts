@@ -4,9 +4,11 @@ import { mayAutoApprove } from '../core/craft-info.ts';
 import type { PipelineDeps } from './deps.ts';
 import type { LeadJobData } from './queues.ts';
 import { runLeadStage } from './stage-runner.ts';
+import { autonomyActor, createAutonomy } from './autonomy-service.ts';
 
 /** Approve: the whole email sequence is auto-approved, or gets an approval record and a Slack card; the lead then waits without a job. */
 export function createApproveProcessor(deps: PipelineDeps, service: ApprovalService) {
+  const autonomy = createAutonomy(deps);
   return async (job: Job<LeadJobData>, token?: string): Promise<void> => {
     await runLeadStage('approve', job, deps, async (lead) => {
       // A lead crafted before sequences has only its first email: it is approved as one step.
@@ -18,6 +20,8 @@ export function createApproveProcessor(deps: PipelineDeps, service: ApprovalServ
         steps: crafted.map(({ subject, body }) => ({ subject, body })),
       });
       if (approval.status !== 'pending') return service.applyDecision(approval, lead);
+      // Its segment and ICP features, so outcomes count per segment and the weights can learn (issue 12).
+      await autonomy.recordLead(lead);
       // A broken stored policy reads as "no auto-approve": a person decides. So does a model-written
       // sequence with unsupported claims, whatever the policy (issue 13).
       if (mayAutoApprove(lead) && (await deps.policy.safety())?.auto_approve === true) {
@@ -26,6 +30,16 @@ export function createApproveProcessor(deps: PipelineDeps, service: ApprovalServ
         if (result.reason === 'already_decided') return service.applyDecision(result.approval, lead);
         // Never finish the job with the lead going nowhere: fail it so it is retried and counted.
         throw new Error(`auto-approve of ${approval.id} was refused: ${result.reason}`);
+      }
+      // A segment that earned auto-approval (issue 12) skips the click, never the safety gate at send;
+      // its card still posts (first, so a crash cannot lose it), marked auto-approved.
+      const segment = await autonomy.autoApproves(lead);
+      if (segment) {
+        if (created) await deps.notifier.approvalRequested(approval, lead);
+        const result = await service.decide(approval.id, { action: 'approve', by: autonomyActor(segment), shownHash: approval.hash }, lead);
+        if (result.ok) return;
+        if (result.reason === 'already_decided') return service.applyDecision(result.approval, lead);
+        throw new Error(`auto-approval of ${approval.id} by segment ${segment} was refused: ${result.reason}`);
       }
       await deps.store.updateLead(lead.ref, { state: 'awaiting_approval' }, lead);
       await deps.store.setAwaiting(lead.runId, lead.ref, true);

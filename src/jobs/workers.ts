@@ -16,6 +16,7 @@ import { createSendProcessor } from './send.ts';
 import { startSweeper, type Sweeper } from './sweeper.ts';
 import { startCampaignWatch } from './campaign-preflight.ts';
 import { startProviderControlWorker } from './provider-pause.ts';
+import { startAnnealWatch } from './autonomy-anneal.ts';
 import { bullPrefix, stalledJobOptions } from '../core/queue.ts';
 
 export interface PipelineWorkers {
@@ -104,6 +105,7 @@ export function startPipelineWorkers(deps: PipelineDeps, options: { concurrency?
   workers.push(startProviderControlWorker(deps));
   const campaignWatch = startCampaignWatch(deps);
   const sweeper = startSweeper(deps, service);
+  const annealWatch = startAnnealWatch(deps);
   const followRate = followSendRate(workers.find((w) => w.name === 'send')!, deps);
   return {
     workers,
@@ -111,6 +113,7 @@ export function startPipelineWorkers(deps: PipelineDeps, options: { concurrency?
     async close() {
       clearInterval(followRate);
       await campaignWatch.close();
+      await annealWatch.close();
       await sweeper.close();
       await Promise.all(workers.map((w) => w.close()));
     },

@@ -2,6 +2,7 @@ import type { Job } from 'bullmq';
 import { loadScripts } from '../../core/lua.ts';
 import { stopEverything } from '../../jobs/control.ts';
 import { countProviderSend } from '../../jobs/provider-pause.ts';
+import { createAutonomy } from '../../jobs/autonomy-service.ts';
 import { isKnownEvent, type InstantlyEvent, type InstantlyEventType } from '../instantly-schema.ts';
 import { KPI_FIELD } from '../../core/kpis.ts';
 import { jobLogger, type WorkerDeps } from './deps.ts';
@@ -23,6 +24,7 @@ export function createInstantlyEventProcessor(deps: WorkerDeps) {
   const { ctx, keys } = deps;
   const scripts = loadScripts(ctx.redis);
   const settings = ctx.config.webhooks;
+  const autonomy = createAutonomy(ctx);
 
   async function autoPause(bounced: number, sends: number, log: ReturnType<typeof jobLogger>): Promise<void> {
     const rate = bounced / sends;
@@ -68,6 +70,8 @@ export function createInstantlyEventProcessor(deps: WorkerDeps) {
         atMs: Date.parse(event.at),
       },
     );
+    // Per segment too (issue 12); an auto-approving segment whose rates turn loses it here.
+    await autonomy.onEmailEvent({ eventId: String(job.id), email: event.email, type: event.type, at: event.at, campaignId: event.campaign_id });
     const reason = SUPPRESSING[event.type];
     if (reason) {
       // Idempotent, so a retry after a crash still suppresses.
