@@ -12,7 +12,7 @@ export async function loadSnapshot(ctx: AppContext): Promise<Snapshot> {
   const day = new Date().toISOString().slice(0, 10);
   // Preflight and provider pause state (DESIGN §9); unreadable reads as unknown, never as a failed status.
   const campaign = loadCampaignStatus(ctx).catch(() => null);
-  const senders = createLinkedInSenders({ redis: ctx.redis, prefix: ctx.keys.prefix, linkedin: ctx.config.linkedin, dayMs: ctx.config.cadence.day_ms, senderIds: ctx.config.env.HEYREACH_SENDER_IDS });
+  const senders = createLinkedInSenders({ redis: ctx.redis, keys: ctx.keys, linkedin: ctx.config.linkedin, dayMs: ctx.config.cadence.day_ms, senderIds: ctx.config.env.HEYREACH_SENDER_IDS });
   const [health, stop, runs, kpis, policy, linkedin] = await Promise.all([
     checkHealth(ctx),
     ctx.emergency.state(),

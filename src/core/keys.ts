@@ -1,4 +1,5 @@
 import type { Redis } from 'ioredis';
+import { safeId } from './queue.ts';
 import type { Stage } from './types.ts';
 
 /**
@@ -70,6 +71,8 @@ export function createKeys(prefix: string) {
     slack: slackKeys(prefix),
     /** The webhook receiver. Identifiers in these keys are hashed or normalised by the callers. */
     webhooks: webhookKeys(prefix),
+    /** LinkedIn senders: each lead's sender and every sender's connection-request counters. */
+    linkedin: linkedinKeys(prefix),
     /** The provider campaigns: preflight, pause/activate at the providers, provider-side sends (DESIGN §9). */
     campaign: campaignKeys(prefix),
     /** Autonomy graduation (issue 12): KPI counters per day, campaign and segment; proposals; annealing. */
@@ -130,6 +133,23 @@ function crafterKeys(prefix: string) {
     run: (runId: string) => k('run', runId),
     /** A lead's crafted sequence, kept briefly so a retried craft job never pays for it twice. */
     result: (ref: string) => k('result', ref),
+  };
+}
+
+function linkedinKeys(prefix: string) {
+  const k = (...parts: string[]) => [prefix, 'linkedin', ...parts].join(':');
+  const sender = (id: string, ...parts: string[]) => k('sender', safeId(id), ...parts);
+  return {
+    /** Each lead's sender (ref → sender id), kept for life. */
+    senderOf: k('sender-of'),
+    /** The round-robin turn counter for new leads. */
+    roundRobin: k('round-robin'),
+    /** A sender's connection requests on one cadence day (day number since the epoch). */
+    senderDay: (id: string, day: number) => sender(id, 'day', String(day)),
+    /** A sender's connection requests of the rolling week (lead refs by time). */
+    senderWeek: (id: string) => sender(id, 'week'),
+    /** When a sender was first used (ms): its ramp weeks count from there. */
+    senderFirst: (id: string) => sender(id, 'first'),
   };
 }
 

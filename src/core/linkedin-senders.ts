@@ -1,7 +1,7 @@
 import type { Redis } from 'ioredis';
 import type { LinkedInConfig } from './config.ts';
+import type { Keys } from './keys.ts';
 import { loadScripts } from './lua.ts';
-import { safeId } from './queue.ts';
 
 /**
  * The sender every connection request counts against when HEYREACH_SENDER_IDS is empty: HeyReach
@@ -41,17 +41,10 @@ export interface LinkedInSenders {
 }
 
 /** Sender assignment and per-sender connection caps (DESIGN §9 "LinkedIn senders"), all in Redis. */
-export function createLinkedInSenders(deps: { redis: Redis; prefix: string; linkedin: LinkedInConfig; dayMs: number; senderIds: readonly string[] }): LinkedInSenders {
+export function createLinkedInSenders(deps: { redis: Redis; keys: Pick<Keys, 'linkedin'>; linkedin: LinkedInConfig; dayMs: number; senderIds: readonly string[] }): LinkedInSenders {
   const { redis, linkedin, dayMs } = deps;
   const senders = deps.senderIds.length > 0 ? [...deps.senderIds] : [CAMPAIGN_SENDER];
-  const k = (...parts: string[]) => [deps.prefix, 'linkedin', ...parts].join(':');
-  const keys = {
-    assigned: k('sender-of'),
-    roundRobin: k('round-robin'),
-    day: (sender: string, day: number) => k('sender', safeId(sender), 'day', String(day)),
-    week: (sender: string) => k('sender', safeId(sender), 'week'),
-    first: (sender: string) => k('sender', safeId(sender), 'first'),
-  };
+  const keys = deps.keys.linkedin;
   const weekMs = dayMs * 7;
   const scripts = loadScripts(redis);
   const dayOf = (now: number) => Math.floor(now / dayMs);
@@ -66,9 +59,9 @@ export function createLinkedInSenders(deps: { redis: Redis; prefix: string; link
   async function usage(now = Date.now()): Promise<SenderUsage[]> {
     const pipeline = redis.pipeline();
     for (const s of senders) {
-      pipeline.get(keys.day(s, dayOf(now)));
-      pipeline.zcount(keys.week(s), `(${now - weekMs}`, '+inf');
-      pipeline.get(keys.first(s));
+      pipeline.get(keys.senderDay(s, dayOf(now)));
+      pipeline.zcount(keys.senderWeek(s), `(${now - weekMs}`, '+inf');
+      pipeline.get(keys.senderFirst(s));
     }
     const results = (await pipeline.exec()) ?? [];
     return senders.map((sender, i) => {
@@ -82,7 +75,7 @@ export function createLinkedInSenders(deps: { redis: Redis; prefix: string; link
     senders,
     accountIdOf: (sender) => (sender === CAMPAIGN_SENDER && deps.senderIds.length === 0 ? null : sender),
     async senderFor(ref) {
-      const existing = await redis.hget(keys.assigned, ref);
+      const existing = await redis.hget(keys.senderOf, ref);
       if (existing !== null && senders.includes(existing)) return existing;
       // Round robin, skipping senders already at a cap today; when all are, the next in turn waits its day.
       const turn = (await redis.incr(keys.roundRobin)) - 1;
@@ -97,17 +90,17 @@ export function createLinkedInSenders(deps: { redis: Redis; prefix: string; link
       }
       // A sender no longer configured is replaced (the old account cannot send any more).
       if (existing !== null) {
-        await redis.hset(keys.assigned, ref, pick);
+        await redis.hset(keys.senderOf, ref, pick);
         return pick;
       }
-      if ((await redis.hsetnx(keys.assigned, ref, pick)) === 1) return pick;
-      return (await redis.hget(keys.assigned, ref)) ?? pick;
+      if ((await redis.hsetnx(keys.senderOf, ref, pick)) === 1) return pick;
+      return (await redis.hget(keys.senderOf, ref)) ?? pick;
     },
     async reserve(sender, ref, now = Date.now()) {
       const day = dayOf(now);
       // One step (lua/reserve-linkedin-connection.lua): the ramp, the day and the week cap, then the count.
       const [status, detail] = await scripts.reserveLinkedInConnection(
-        { day: keys.day(sender, day), week: keys.week(sender), first: keys.first(sender) },
+        { day: keys.senderDay(sender, day), week: keys.senderWeek(sender), first: keys.senderFirst(sender) },
         { nowMs: now, dayMs, dailyCap: linkedin.daily_connection_cap, weeklyCap: linkedin.weekly_connection_cap, ref, weekTtlMs: weekMs + dayMs, dayTtlMs: DAY_COUNTER_DAYS * dayMs },
         { args: linkedin.ramp },
       );

@@ -44,7 +44,7 @@ export function callTaskText(lead: Lead, day: number): string {
  */
 export function createCadenceProcessor(deps: PipelineDeps) {
   const { store, gate, emergency, audit, providers, redis, keys, notifier } = deps;
-  const senders = createLinkedInSenders({ redis, prefix: keys.prefix, linkedin: deps.config.linkedin, dayMs: deps.config.cadence.day_ms, senderIds: deps.config.env.HEYREACH_SENDER_IDS });
+  const senders = createLinkedInSenders({ redis, keys, linkedin: deps.config.linkedin, dayMs: deps.config.cadence.day_ms, senderIds: deps.config.env.HEYREACH_SENDER_IDS });
   const stopped = async (ref: string) => (await redis.hexists(keys.cadenceStoppedRefs, ref)) === 1;
   return async (job: Job<CadenceJobData>, token?: string): Promise<void> => {
     const { ref, channel, step, day } = job.data;

@@ -2,7 +2,7 @@ import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { loadSnapshot } from '../../src/bot/snapshot.ts';
 import { buildConfig } from '../../src/core/config.ts';
-import { deleteByPrefix } from '../../src/core/keys.ts';
+import { createKeys, deleteByPrefix } from '../../src/core/keys.ts';
 import { CAMPAIGN_SENDER, createLinkedInSenders } from '../../src/core/linkedin-senders.ts';
 import type { Lead } from '../../src/core/types.ts';
 import { TEST_REDIS_URL, uniquePrefix } from '../helpers/harness.ts';
@@ -25,7 +25,7 @@ describe('LinkedIn sender caps (one Lua script per request, counted in Redis)', 
   const senders = (linkedin: Record<string, unknown>, senderIds: string[] = ['111']) => {
     const prefix = uniquePrefix('li-caps');
     prefixes.push(prefix);
-    return createLinkedInSenders({ redis, prefix, linkedin: buildConfig({ linkedin }).linkedin, dayMs: DAY, senderIds });
+    return createLinkedInSenders({ redis, keys: createKeys(prefix), linkedin: buildConfig({ linkedin }).linkedin, dayMs: DAY, senderIds });
   };
 
   it('the 21st connection request of a day waits for the next day; a retried lead is not counted twice', async () => {

@@ -37,6 +37,17 @@ describe('createKeys', () => {
     ]);
   });
 
+  it('keeps the LinkedIn sender keys under :linkedin', () => {
+    const l = keys.linkedin;
+    expect([l.senderOf, l.roundRobin, l.senderDay('acc:1', 20415), l.senderWeek('111'), l.senderFirst('111')]).toEqual([
+      'caio:linkedin:sender-of',
+      'caio:linkedin:round-robin',
+      'caio:linkedin:sender:acc_1:day:20415',
+      'caio:linkedin:sender:111:week',
+      'caio:linkedin:sender:111:first',
+    ]);
+  });
+
   it('keeps the webhook keys under :wh', () => {
     const w = keys.webhooks;
     expect([w.seen('rb2b', 'e1'), w.visitor('v'), w.visitorDay('v', '2026-01-02'), w.visitorByEmail('a@b.c'), w.timeline('a@b.c')]).toEqual([
