@@ -83,6 +83,7 @@ export const SCRIPTS = {
   reserveCredits: script<'ok' | 'day' | 'month'>()({ file: 'reserve-credits.lua', keys: ['day', 'month'], args: ['cost', 'dayLimit', 'monthLimit', 'dayTtlS', 'monthTtlS'] }),
   // Webhooks and callbacks (webhooks/accept.ts, webhooks/processors/instantly-event.ts, jobs/clay-resume.ts)
   markSeen: script<number[]>()({ file: 'mark-seen.lua', keys: [], args: ['ttlS'], moreKeys: true }),
+  countRequests: script<number[]>()({ file: 'count-requests.lua', keys: [], args: ['windowMs'], moreKeys: true, moreArgs: true }),
   recordInstantlyEvent: script<number>()({
     file: 'record-instantly-event.lua',
     keys: ['marker', 'timeline', 'kpiDay', 'kpiCampaign', 'kpiCampaigns', 'recentSends'],

@@ -1,6 +1,7 @@
 import { hash } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { loadScripts } from '../core/lua.ts';
+import { tickBatch } from '../core/tick-batch.ts';
 import type { WebhookKeys } from '../core/keys.ts';
 import type { WebhookJob, WebhookQueue } from './queue.ts';
 import { withTimeout } from '../core/timeout.ts';
@@ -35,22 +36,9 @@ export function jobIdFor(route: string, eventId: string, hashed?: string): strin
 
 
 /** Markers from one event-loop tick are written by one script call (one command instead of one each). */
-function createMarkerBatch(redis: Redis, ttlSeconds: number) {
+function createMarkerBatch(redis: Redis, ttlSeconds: number): (key: string) => Promise<boolean> {
   const scripts = loadScripts(redis);
-  let pending: { key: string; done: (err: unknown, fresh?: boolean) => void }[] = [];
-  const flush = () => {
-    const batch = pending;
-    pending = [];
-    scripts.markSeen({}, { ttlS: ttlSeconds }, { keys: batch.map((p) => p.key) }).then(
-      (result) => batch.forEach((p, i) => p.done(null, result[i] === 1)),
-      (err: unknown) => batch.forEach((p) => p.done(err ?? new Error('marker script failed'))),
-    );
-  };
-  return (key: string): Promise<boolean> =>
-    new Promise((resolve, reject) => {
-      if (pending.length === 0) setImmediate(flush);
-      pending.push({ key, done: (err, fresh) => (err ? reject(err) : resolve(fresh === true)) });
-    });
+  return tickBatch(async (keys: string[]) => (await scripts.markSeen({}, { ttlS: ttlSeconds }, { keys })).map((fresh) => fresh === 1));
 }
 
 /**

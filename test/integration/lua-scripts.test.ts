@@ -296,6 +296,16 @@ describe('webhook and callback scripts', () => {
     await expectTtl(c, 300);
   });
 
+  it('countRequests adds each counter its requests and expires it with the window', async () => {
+    fresh();
+    const [a, b] = ['10.0.0.1', '10.0.0.2'].map((ip) => keys.webhooks.rateLimit(ip, '1')) as [string, string];
+    expect(await scripts.countRequests({}, { windowMs: 60_000 }, { keys: [a, b], args: [3, 1] })).toEqual([3, 1]);
+    expect(await scripts.countRequests({}, { windowMs: 60_000 }, { keys: [a], args: [2] })).toEqual([5]);
+    const ttl = await redis.pttl(a);
+    expect(ttl).toBeGreaterThan(0);
+    expect(ttl).toBeLessThanOrEqual(60_000);
+  });
+
   it('recordInstantlyEvent records an event once: timeline by event time, KPIs, recent sends, all expiring', async () => {
     fresh();
     const w = keys.webhooks;
