@@ -5,6 +5,7 @@ import { UsageError, type CliCommand, type Out } from './command.ts';
 import { config } from './config.ts';
 import { approve, reject } from './decide.ts';
 import { pending } from './pending.ts';
+import { report } from './report.ts';
 import { resume } from './resume.ts';
 import { run } from './run.ts';
 import { shadow } from './shadow.ts';
@@ -12,7 +13,7 @@ import { status } from './status.ts';
 import { stop } from './stop.ts';
 
 /** The subcommands, one file each; the order is the order of `caio --help`. */
-const COMMANDS = { run, status, stop, resume, pending, approve, reject, audit, shadow, config, autonomy, anneal } satisfies Record<string, CliCommand>;
+const COMMANDS = { run, status, stop, resume, pending, approve, reject, audit, shadow, config, autonomy, anneal, report } satisfies Record<string, CliCommand>;
 
 type CommandName = keyof typeof COMMANDS;
 
