@@ -39,6 +39,10 @@ export function createKeys(prefix: string) {
     clayLate: k('clay', 'late'),
     claySubmitted: (ref: string) => k('clay', 'submitted', ref),
     cadenceLinkedInAdded: (ref: string) => k('cadence', 'linkedin', ref),
+    /** A cadence step already shifted for one out-of-office event (a retried event shifts it once). */
+    cadenceShifted: (jobId: string, eventId: string) => k('cadence', 'shifted', jobId, safeId(eventId)),
+    /** Held by the process that runs the sweeper this round, per provider mode. */
+    sweeperLock: (providers: string) => k('sweeper', 'lock', providers),
     /** Leads whose remaining cadence was stopped (reply, bounce, unsubscribe), by ref, with the reason. */
     cadenceStoppedRefs: k('cadence', 'stopped-refs'),
     /** HeyReach said the lead accepted the connection request (the LinkedIn message steps need it). */

@@ -99,7 +99,7 @@ export function createLeadActions(deps: Deps) {
       for (const id of cadenceJobIds(lead)) {
         const score = await redis.zscore(delayedKey, id);
         if (score === null) continue;
-        const marker = `${keys.prefix}:cadence:shifted:${id}:${safeId(eventId)}`;
+        const marker = keys.cadenceShifted(id, eventId);
         if (!(await redis.set(marker, '1', 'EX', 30 * 86_400, 'NX'))) continue;
         // BullMQ scores delayed jobs as processAt * 4096 (+ a counter): the step's current due time.
         const dueAt = Math.floor(Number(score) / 4096);

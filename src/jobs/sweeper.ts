@@ -50,7 +50,7 @@ export function startSweeper(deps: PipelineDeps, service: ApprovalService): Swee
   // and a failure is routed a moment after BullMQ records it: only older leftovers are stranded.
   const graceMs = Math.min(intervalMs, 5_000);
   // Per provider mode: a sandbox worker must never move a live run's leads, nor a live one a sandbox run's.
-  const lockKey = `${deps.keys.prefix}:sweeper:lock:${deps.providers.kind}`;
+  const lockKey = deps.keys.sweeperLock(deps.providers.kind);
   const token = randomUUID();
   const sendQueue = queues.byStage.send;
   let sweeping: Promise<SweepResult> | null = null;

@@ -22,6 +22,7 @@ describe('createKeys', () => {
       'caio:sends:key:a@b.c|1',
     ]);
     expect(keys.sandboxInstantlyCampaign).toBe(`${keys.sandboxInstantly}:campaign`);
+    expect([keys.cadenceShifted('run_1-l1-cadence-2', 'ev:1'), keys.sweeperLock('live')]).toEqual(['caio:cadence:shifted:run_1-l1-cadence-2:ev_1', 'caio:sweeper:lock:live']);
   });
 
   it('keeps the Slack keys under :slack', () => {
