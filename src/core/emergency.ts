@@ -50,13 +50,14 @@ export function createEmergency(redis: Redis, keys: Keys, envStop: boolean): Eme
       const created = await redis.hsetnx(keys.stopFlag, 'at', new Date().toISOString());
       if (created === 0) return false;
       await redis.hset(keys.stopFlag, { by, reason });
-      await kpis.recordIntervention('stop');
+      // Bookkeeping only: a stop must never fail on it.
+      await kpis.recordIntervention('stop').catch(() => undefined);
       return true;
     },
     async clear() {
       cached = null;
       const cleared = (await redis.del(keys.stopFlag)) === 1;
-      if (cleared) await kpis.recordIntervention('resume');
+      if (cleared) await kpis.recordIntervention('resume').catch(() => undefined);
       return cleared;
     },
   };

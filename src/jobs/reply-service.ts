@@ -16,12 +16,12 @@ export function createReplyService(deps: Pick<PipelineDeps, 'redis' | 'keys' | '
       if (!result.ok) return result;
       const { reply } = result;
       await deps.audit.append({ actor: by, action: `reply.${outcome}`, subject: reply.ref, details: { reply: reply.id, channel: reply.channel } });
-      // A positive reply for the KPIs per day, campaign and segment (issue 12).
-      if (outcome === 'interested') await countPositiveReply(createSegmentKpis(deps.redis, deps.keys), reply);
       // "Suppress for good" must not wait for a queue: the gate refuses the address from now on.
       if (outcome === 'unsubscribed' && reply.email) await deps.gate.suppress(reply.email, 'unsubscribed');
       await deps.queues.leadSync.add('reply-outcome', { kind: 'reply-outcome', replyId }, { jobId: `${replyId}-outcome` });
       await deps.notifier.replyDecided(replyId);
+      // A positive reply for the KPIs per day, campaign and segment (issue 12), after what the outcome does.
+      if (outcome === 'interested') await countPositiveReply(createSegmentKpis(deps.redis, deps.keys), reply);
       return result;
     },
   };

@@ -54,6 +54,12 @@ describe('KPIs per segment and the graduation gates (real Redis)', () => {
     }
     for (let i = 0; i < 5; i++) await autonomy.onDecision(decided(`run_x-a${i}`, 'approved', 'auto_approve'), lead(`run_x-a${i}`, 'default', 'B'));
 
+    // An approver marks one reply Interested: a positive reply for its segment, day and campaign.
+    const replyId = `r${'0'.repeat(23)}1`;
+    await ctx.replyService.replies.create({ id: replyId, ref: 'run_20260301_000000_abcdef-l0', channel: 'email', source: 'instantly', email: 'p0@example.com', linkedin_url: null, step: 1, text: 'Yes, tell me more', unibox_url: null, campaign_id: 'camp-1', received_at: new Date().toISOString() });
+    expect((await ctx.replyService.decide(replyId, 'interested', 'UAPPROVER1')).ok).toBe(true);
+    expect((await ctx.replyService.decide(replyId, 'interested', 'UAPPROVER2')).ok).toBe(false);
+
     const view = await autonomy.view();
     const gate = (id: string) => view.report.gates.find((g) => g.id === id)!;
     expect(gate('runs')).toMatchObject({ value: 12, status: 'pass' });
@@ -65,18 +71,18 @@ describe('KPIs per segment and the graduation gates (real Redis)', () => {
     expect(gate('days_without_intervention')).toMatchObject({ value: 0, status: 'fail' });
     // Enough mailed leads, but no weight proposal reviewed yet.
     expect(gate('annealing')).toMatchObject({ status: 'fail', sample: { n: 200, needed: 100 } });
-    expect(view.report.kpis).toMatchObject({ auto: 5, sent: 200, opened: 110, replied: 20, bounced: 6 });
+    expect(view.report.kpis).toMatchObject({ auto: 5, sent: 200, opened: 110, replied: 20, bounced: 6, positive: 1, positive_reply_rate: 0.005 });
 
     // Per segment: even leads are competitor_gong/A, odd ones default/B.
     const a = view.segments.find((s) => s.segment === 'competitor_gong/A')!;
     const b = view.segments.find((s) => s.segment === 'default/B')!;
-    expect(a.kpis).toMatchObject({ sent: 100, opened: 55, replied: 10, bounced: 3, open_rate: 0.55, reply_rate: 0.1, bounce_rate: 0.03 });
+    expect(a.kpis).toMatchObject({ sent: 100, opened: 55, replied: 10, bounced: 3, positive: 1, open_rate: 0.55, reply_rate: 0.1, bounce_rate: 0.03 });
     expect(b).toMatchObject({ decisions: 100, clean: 80, clean_rate: 0.8 });
     expect(b.kpis).toMatchObject({ sent: 100, opened: 55, replied: 10, bounced: 3, auto: 5 });
     // Per campaign and per day, the same counters.
     const kpis = createSegmentKpis(ctx.redis, ctx.keys);
     const campaign = await kpis.readCampaign('camp-1');
-    expect(campaign.all).toMatchObject({ sent: 200, opened: 110, replied: 20, bounced: 6 });
+    expect(campaign.all).toMatchObject({ sent: 200, opened: 110, replied: 20, bounced: 6, positive: 1 });
     expect(campaign['competitor_gong/A']).toMatchObject({ sent: 100 });
     const [today] = await kpis.readDays([dayOf(new Date())]);
     expect(today!.all).toMatchObject({ sent: 200, approved: 80, edited: 10, rejected: 10, auto: 5 });
@@ -84,6 +90,7 @@ describe('KPIs per segment and the graduation gates (real Redis)', () => {
     const outcomes = await kpis.outcomes(0, Date.now() + 1000);
     expect(outcomes.filter((o) => o.mailed)).toHaveLength(200);
     expect(outcomes.filter((o) => o.replied)).toHaveLength(20);
+    expect(outcomes.filter((o) => o.positive).map((o) => o.ref)).toEqual(['run_20260301_000000_abcdef-l0']);
     expect(await kpis.mailedBetween(0, Date.now() + 1000)).toBe(200);
   });
 
