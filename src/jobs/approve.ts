@@ -21,7 +21,7 @@ export function createApproveProcessor(deps: PipelineDeps, service: ApprovalServ
       });
       if (approval.status !== 'pending') return service.applyDecision(approval, lead);
       // Its segment and ICP features, so outcomes count per segment and the weights can learn (issue 12).
-      await autonomy.recordLead(lead);
+      await autonomy.recordLead(lead).catch((err: unknown) => deps.logger.warn({ err, lead: lead.ref }, 'could not record the lead for the autonomy KPIs'));
       // A broken stored policy reads as "no auto-approve": a person decides. So does a model-written
       // sequence with unsupported claims, whatever the policy (issue 13).
       if (mayAutoApprove(lead) && (await deps.policy.safety())?.auto_approve === true) {

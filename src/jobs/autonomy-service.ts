@@ -138,6 +138,8 @@ export function createAutonomy(deps: AutonomyDeps, now: () => Date = () => new D
     const removed = await redis.hdel(k.enabled, segment);
     if (removed === 0) return false;
     await kpis.resetEarning(segment);
+    // It earns it from zero: an earlier Dismiss no longer holds a new proposal back.
+    await redis.hdel(k.dismissed, segment);
     await audit.append({ actor: by, action: 'autonomy.revoked', subject: segment, details: { reason } });
     await notifier.alert('WARNING', `Auto-approval of ${segment} revoked: ${reason}. A person approves its emails again; it can earn auto-approval anew.`, { segment, reason });
     return true;

@@ -70,8 +70,6 @@ export function createInstantlyEventProcessor(deps: WorkerDeps) {
         atMs: Date.parse(event.at),
       },
     );
-    // Per segment too (issue 12); an auto-approving segment whose rates turn loses it here.
-    await autonomy.onEmailEvent({ eventId: String(job.id), email: event.email, type: event.type, at: event.at, campaignId: event.campaign_id });
     const reason = SUPPRESSING[event.type];
     if (reason) {
       // Idempotent, so a retry after a crash still suppresses.
@@ -85,6 +83,8 @@ export function createInstantlyEventProcessor(deps: WorkerDeps) {
       const [bounced, sends] = await scripts.bounceRate({ recentSends: keys.recentSends, bounced: keys.bouncedAddresses }, { email: event.email });
       if (sends >= settings.bounce.min_sends && bounced / sends > settings.bounce.max_rate) await autoPause(bounced, sends, log);
     }
+    // Per segment too (issue 12), after the suppression and the auto-pause; an auto-approving segment whose rates turn loses it here.
+    await autonomy.onEmailEvent({ eventId: String(job.id), email: event.email, type: event.type, at: event.at, campaignId: event.campaign_id });
     log.info({ type: event.type, recorded: recorded === 1 }, 'instantly event processed');
   };
 }
