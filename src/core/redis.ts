@@ -75,13 +75,15 @@ interface DirLock {
  * the audit; a redis-server left running on that directory by a killed CAIO is taken over.
  */
 export async function startEmbeddedRedis(options: { port?: number; dataDir?: string } = {}): Promise<EmbeddedRedis> {
-  const dataDir = options.dataDir === undefined ? null : prepareDataDir(options.dataDir);
-  if (dataDir) {
-    const adopted = await adoptOrphan(dataDir);
+  const requested = options.dataDir === undefined ? null : resolve(options.dataDir);
+  if (requested) {
+    const adopted = await adoptOrphan(requested);
     if (adopted) return adopted;
   }
+  // No binary is the first thing to say: an image without redis-server has no writable ./data either.
   const binary = findOnPath('redis-server');
   if (!binary) throw new RedisUnavailableError();
+  const dataDir = requested === null ? null : prepareDataDir(requested);
   const port = options.port ?? (await freePort());
   const dir = dataDir ?? mkdtempSync(join(tmpdir(), 'caio-redis-'));
   const persistence = dataDir

@@ -219,9 +219,11 @@ describe('bad input: one line naming the problem and the fix, exit code 2', () =
     expect(lines).toEqual([`port ${port} is already in use: stop the process that listens on it, or set PORT to a free port`]);
   });
 
-  it('a missing redis-server binary (REDIS_URL unset)', async () => {
+  it('a missing redis-server binary (REDIS_URL unset), said first even when the data directory is unusable too (an image without Redis)', async () => {
     const emptyBin = tempDir('nobin');
-    const { code, lines } = await refusal(service(['--role', 'worker'], { PATH: emptyBin, CAIO_DATA_DIR: tempDir('nobin-data') }));
+    const file = join(tempDir('nobin-data'), 'not-a-dir');
+    writeFileSync(file, '');
+    const { code, lines } = await refusal(service(['--role', 'worker'], { PATH: emptyBin, CAIO_DATA_DIR: join(file, 'data') }));
     expect(code).toBe(2);
     expect(lines).toEqual([expect.stringMatching(/^CAIO needs Redis\. No REDIS_URL is set and no redis-server binary was found on PATH.*REDIS_URL=redis:\/\/127\.0\.0\.1:6379\.$/)]);
   });
