@@ -80,7 +80,9 @@ export function createInstantly(deps: ProviderDeps, channel: ProviderChannel, ap
         skip_if_in_campaign: true,
       };
       const route = 'leads';
-      const res = await channel.call({ route, method: 'POST', url: versionedUrl(base, '/api/v2', '/leads'), headers: { authorization: `Bearer ${apiKey}` }, body, idempotent: true });
+      // Not repeated in-process after a 5xx or a lost answer (Instantly may have taken the lead): the
+      // job's retry finds the key reserved and asks the lead list first. A 429 is still retried.
+      const res = await channel.call({ route, method: 'POST', url: versionedUrl(base, '/api/v2', '/leads'), headers: { authorization: `Bearer ${apiKey}` }, body, idempotent: false });
       const parsed = createdSchema.safeParse(res.body);
       if (parsed.success) return { providerRef: parsed.data.id };
       // A 2xx means Instantly took the lead; an odd body must not make us send it again.
