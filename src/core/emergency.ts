@@ -49,9 +49,8 @@ export function createEmergency(redis: Redis, keys: Keys, envStop: boolean): Eme
       cached = null;
       const created = await redis.hsetnx(keys.stopFlag, 'at', new Date().toISOString());
       if (created === 0) return false;
-      await redis.hset(keys.stopFlag, { by, reason });
-      // Bookkeeping only: a stop must never fail on it.
-      await kpis.recordIntervention('stop').catch(() => undefined);
+      // The intervention is counted alongside (same round trip): bookkeeping never delays or fails a stop.
+      await Promise.all([redis.hset(keys.stopFlag, { by, reason }), kpis.recordIntervention('stop').catch(() => undefined)]);
       return true;
     },
     async clear() {
