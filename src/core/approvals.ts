@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { z } from 'zod';
-import type { Audit } from './audit.ts';
+import { AUDIT_MAX_ENTRIES, auditFields, type Audit } from './audit.ts';
 import { BODY_MAX, hasUnsubscribeFooter, SUBJECT_MAX } from './email-template.ts';
 import type { Keys } from './keys.ts';
 import { loadScripts } from './lua.ts';
@@ -71,8 +71,12 @@ export function sequenceHash(steps: readonly EmailStep[]): string {
 }
 
 export interface Approvals {
-  /** Creates the pending record once; returns the existing one on a retry. */
-  request(input: { runId: string; leadRef: string; steps: EmailStep[] }): Promise<{ approval: Approval; created: boolean }>;
+  /**
+   * Creates the pending record once; returns the existing one on a retry. With `autoApproveBy`, a
+   * new record is created already approved by that actor, with its `approval.approved` audit entry,
+   * in the same step (what `decide` would have written, without the pending record in between).
+   */
+  request(input: { runId: string; leadRef: string; steps: EmailStep[]; autoApproveBy?: string | undefined }): Promise<{ approval: Approval; created: boolean }>;
   get(id: string): Promise<Approval | null>;
   listPending(count?: number): Promise<Approval[]>;
   /** The single decision function: Slack buttons, the modal and the CLI all call this. */
@@ -98,24 +102,26 @@ export function createApprovals(redis: Redis, keys: Keys, audit: Audit): Approva
       const [first] = input.steps;
       if (!first) throw new Error(`approval ${id} requested without an email`);
       const now = new Date();
-      const fields = {
+      const by = input.autoApproveBy;
+      const fields: Record<string, string> = {
         id,
         runId: input.runId,
         leadRef: input.leadRef,
-        status: 'pending',
+        status: by ? 'approved' : 'pending',
         subject: first.subject,
         body: first.body,
         steps: JSON.stringify(input.steps.map(({ subject, body }) => ({ subject, body }))),
         hash: sequenceHash(input.steps),
         version: '1',
         created_at: now.toISOString(),
+        ...(by ? { decided_by: by, decided_at: now.toISOString() } : {}),
       };
       // One step: a crash can never leave a half-written record that no decision can apply to.
-      const [created, ...flat] = await scripts.createApproval(
-        { approval: keys.approval(id), pending: keys.approvalsPending },
-        { id, createdMs: String(now.getTime()) },
-        { args: Object.entries(fields).flat() },
-      );
+      const record = Object.entries(fields).flat();
+      const entry = by ? auditFields({ at: now.toISOString(), actor: by, action: 'approval.approved', subject: id, details: { hash: fields.hash } }) : [];
+      const [created, ...flat] = by
+        ? await scripts.createApproved({ approval: keys.approval(id), audit: keys.audit }, { auditMaxLen: AUDIT_MAX_ENTRIES, auditPairs: entry.length / 2 }, { args: [...entry, ...record] })
+        : await scripts.createApproval({ approval: keys.approval(id), pending: keys.approvalsPending }, { id, createdMs: String(now.getTime()) }, { args: record });
       if (created === 1) return { approval: toApproval(fields), created: true };
       return { approval: toApproval(pairs(flat)), created: false };
     },

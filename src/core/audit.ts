@@ -17,7 +17,14 @@ export interface Audit {
 }
 
 /** Keeps roughly this many entries; older ones are trimmed by Redis. */
-const MAX_ENTRIES = 1_000_000;
+export const AUDIT_MAX_ENTRIES = 1_000_000;
+
+/** An entry as the stream's field, value pairs (also for scripts that append in the same step as their write). */
+export function auditFields(entry: Omit<AuditEntry, 'at' | 'id'> & { at?: string }): string[] {
+  const fields = ['at', entry.at ?? new Date().toISOString(), 'actor', entry.actor, 'action', entry.action, 'subject', entry.subject];
+  if (entry.details) fields.push('details', JSON.stringify(entry.details));
+  return fields;
+}
 
 /** Entries read per round trip when only the newest few are wanted. */
 const AUDIT_PAGE = 500;
@@ -25,10 +32,7 @@ const AUDIT_PAGE = 500;
 export function createAudit(redis: Redis, streamKey: string): Audit {
   return {
     async append(entry) {
-      const at = entry.at ?? new Date().toISOString();
-      const fields = ['at', at, 'actor', entry.actor, 'action', entry.action, 'subject', entry.subject];
-      if (entry.details) fields.push('details', JSON.stringify(entry.details));
-      const id = await redis.xadd(streamKey, 'MAXLEN', '~', String(MAX_ENTRIES), '*', ...fields);
+      const id = await redis.xadd(streamKey, 'MAXLEN', '~', String(AUDIT_MAX_ENTRIES), '*', ...auditFields(entry));
       return id ?? '';
     },
     async list(options = {}) {

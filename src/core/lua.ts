@@ -56,6 +56,7 @@ export const SCRIPTS = {
   createLead: script<number>()({ file: 'create-lead.lua', keys: ['lead', 'runLeads'], args: ['ref'], moreArgs: true }),
   // Approvals and replies (approvals.ts, replies.ts)
   createApproval: script<[number, ...string[]]>()({ file: 'create-approval.lua', keys: ['approval', 'pending'], args: ['id', 'createdMs'], moreArgs: true }),
+  createApproved: script<[number, ...string[]]>()({ file: 'create-approved.lua', keys: ['approval', 'audit'], args: ['auditMaxLen', 'auditPairs'], moreArgs: true }),
   decideApproval: script<[string, string?, ...string[]]>()({
     file: 'decide-approval.lua',
     keys: ['approval', 'pending'],

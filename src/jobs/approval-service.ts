@@ -25,18 +25,22 @@ export function createApprovalService(deps: Pick<PipelineDeps, 'approvals' | 'st
     await deps.notifier.runUpdated(lead.runId);
   }
 
+  /** What follows a decision just recorded: the lead moves on, Slack hears of it, its segment counts it. */
+  async function decided(approval: Approval, known?: Lead): Promise<void> {
+    await applyDecision(approval, known);
+    await deps.notifier.approvalDecided(approval);
+    // KPIs per segment; a person's reject revokes the segment's auto-approval (issue 12).
+    await autonomy
+      .onDecision(approval, known ?? (await deps.store.getLead(approval.leadRef)))
+      .catch((err: unknown) => deps.logger.error({ err, approval: approval.id }, 'autonomy bookkeeping of a decision failed'));
+  }
+
   return {
     applyDecision,
+    decided,
     async decide(id: string, decision: Decision, known?: Lead): Promise<DecisionResult> {
       const result = await deps.approvals.decide(id, decision);
-      if (result.ok) {
-        await applyDecision(result.approval, known);
-        await deps.notifier.approvalDecided(result.approval);
-        // KPIs per segment; a person's reject revokes the segment's auto-approval (issue 12).
-        await autonomy
-          .onDecision(result.approval, known ?? (await deps.store.getLead(result.approval.leadRef)))
-          .catch((err: unknown) => deps.logger.error({ err, approval: id }, 'autonomy bookkeeping of a decision failed'));
-      }
+      if (result.ok) await decided(result.approval, known);
       return result;
     },
   };

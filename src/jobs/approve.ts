@@ -14,17 +14,23 @@ export function createApproveProcessor(deps: PipelineDeps, service: ApprovalServ
       // A lead crafted before sequences has only its first email: it is approved as one step.
       const crafted = lead.email_sequence ?? (lead.email_draft ? [lead.email_draft] : []);
       if (crafted.length === 0) throw new UnrecoverableError(`lead ${lead.ref} reached approve without an email`);
+      // A broken stored policy reads as "no auto-approve": a person decides. So does a model-written
+      // sequence with unsupported claims, whatever the policy (issue 13).
+      const autoApprove = mayAutoApprove(lead) && (await deps.policy.safety())?.auto_approve === true;
+      // Auto-approved, a new record is written approved with its audit entry in one step.
       const { approval, created } = await deps.approvals.request({
         runId: lead.runId,
         leadRef: lead.ref,
         steps: crafted.map(({ subject, body }) => ({ subject, body })),
+        autoApproveBy: autoApprove ? 'auto_approve' : undefined,
       });
-      if (approval.status !== 'pending') return service.applyDecision(approval, lead);
+      const decidedNow = created && approval.status !== 'pending';
+      if (approval.status !== 'pending' && !decidedNow) return service.applyDecision(approval, lead);
       // Its segment and ICP features, so outcomes count per segment and the weights can learn (issue 12).
       await autonomy.recordLead(lead).catch((err: unknown) => deps.logger.warn({ err, lead: lead.ref }, 'could not record the lead for the autonomy KPIs'));
-      // A broken stored policy reads as "no auto-approve": a person decides. So does a model-written
-      // sequence with unsupported claims, whatever the policy (issue 13).
-      if (mayAutoApprove(lead) && (await deps.policy.safety())?.auto_approve === true) {
+      if (decidedNow) return service.decided(approval, lead);
+      // A record left pending by an earlier attempt is decided now.
+      if (autoApprove) {
         const result = await service.decide(approval.id, { action: 'approve', by: 'auto_approve', shownHash: approval.hash }, lead);
         if (result.ok) return;
         if (result.reason === 'already_decided') return service.applyDecision(result.approval, lead);

@@ -373,6 +373,19 @@ describe('approval and reply scripts', () => {
     expect(await redis.zrange(keys.approvalsPending, '0', '-1', 'WITHSCORES')).toEqual(['r-l1', '1000']);
   });
 
+  it('createApproved writes an approved record with its audit entry once, and no queue entry', async () => {
+    fresh();
+    const k = { approval: keys.approval('r-l1'), audit: keys.audit };
+    const approved = ['id', 'r-l1', 'status', 'approved', 'decided_by', 'auto_approve'];
+    const entry = ['at', 't1', 'actor', 'auto_approve', 'action', 'approval.approved', 'subject', 'r-l1'];
+    expect(await scripts.createApproved(k, { auditMaxLen: 1000, auditPairs: 4 }, { args: [...entry, ...approved] })).toEqual([1]);
+    const [created, ...flat] = await scripts.createApproved(k, { auditMaxLen: 1000, auditPairs: 4 }, { args: [...entry, 'id', 'r-l1', 'status', 'other'] });
+    expect(created).toBe(0);
+    expect(flat).toEqual(approved);
+    expect((await redis.xrange(keys.audit, '-', '+')).map(([, fields]) => fields)).toEqual([entry]);
+    expect(await redis.zcard(keys.approvalsPending)).toBe(0);
+  });
+
   it('decideApproval applies the first decision only, refuses a stale one, and returns the record before and after', async () => {
     fresh();
     expect(await scripts.decideApproval(approvalKeys(), decision)).toEqual(['not_found']);
