@@ -54,8 +54,10 @@ export const SCRIPTS = {
   }),
   growRun: script<number>()({ file: 'grow-run.lua', keys: ['run'], args: ['count'] }),
   createLead: script<number>()({ file: 'create-lead.lua', keys: ['lead', 'runLeads'], args: ['ref'], moreArgs: true }),
+  createLeads: script<number>()({ file: 'create-leads.lua', keys: ['runLeads'], args: [], moreKeys: true, moreArgs: true }),
   // Approvals and replies (approvals.ts, replies.ts)
   createApproval: script<[number, ...string[]]>()({ file: 'create-approval.lua', keys: ['approval', 'pending'], args: ['id', 'createdMs'], moreArgs: true }),
+  recordKpiLeads: script<number>()({ file: 'record-kpi-leads.lua', keys: ['index'], args: ['ttlS', 'dropBeforeMs'], moreKeys: true, moreArgs: true }),
   createApproved: script<[number, ...string[]]>()({ file: 'create-approved.lua', keys: ['approval', 'audit'], args: ['auditMaxLen', 'auditPairs'], moreArgs: true }),
   decideApproval: script<[string, string?, ...string[]]>()({
     file: 'decide-approval.lua',

@@ -2,6 +2,7 @@ import type { Redis } from 'ioredis';
 import { normaliseEmail } from './email.ts';
 import type { Keys } from './keys.ts';
 import type { Notifier } from './notifier.ts';
+import { loadScripts } from './lua.ts';
 import { tickBatch } from './tick-batch.ts';
 import type { IcpScore, Lead } from './types.ts';
 
@@ -186,17 +187,15 @@ export function createSegmentKpis(redis: Redis, allKeys: Pick<Keys, 'autonomy' |
     await multi.exec();
     return decisions.map(() => undefined);
   });
-  // The leads of one tick in one MULTI, the old ones trimmed from the index once.
+  // The leads of one tick in one script call (lua/record-kpi-leads.lua), the old ones trimmed from the index once.
+  const scripts = loadScripts(redis);
   const recordLeads = tickBatch(async (leads: LeadRecord[]) => {
-    const multi = redis.multi();
-    for (const { ref, runId, segment, features, at } of leads) {
-      multi.hset(keys.lead(ref), { segment, run: runId, at: String(at.getTime()), features: JSON.stringify(features) });
-      multi.expire(keys.lead(ref), LEAD_RETENTION_S);
-      multi.zadd(keys.leads, at.getTime(), ref);
-    }
     const latest = Math.max(...leads.map((l) => l.at.getTime()));
-    multi.zremrangebyscore(keys.leads, '-inf', String(latest - LEAD_RETENTION_S * 1000));
-    await multi.exec();
+    await scripts.recordKpiLeads(
+      { index: keys.leads },
+      { ttlS: LEAD_RETENTION_S, dropBeforeMs: latest - LEAD_RETENTION_S * 1000 },
+      { keys: leads.map((l) => keys.lead(l.ref)), args: leads.flatMap((l) => [l.ref, l.at.getTime(), l.segment, l.runId, JSON.stringify(l.features)]) },
+    );
     return leads.map(() => undefined);
   });
   const kpis: SegmentKpis = {

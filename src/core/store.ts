@@ -63,6 +63,8 @@ export interface Store {
   setHeld(runId: string, ref: string, held: boolean): Promise<void>;
   /** Saves only when no lead with this ref exists yet (scrape retries must not reset progress). */
   createLead(lead: Lead): Promise<boolean>;
+  /** createLead for a batch of one run's leads, in one round trip; returns how many were new. */
+  createLeads(runId: string, leads: Lead[]): Promise<number>;
   getLead(ref: string): Promise<Lead | null>;
   /** Merges a patch into the lead; pass the lead just read to save a round trip. */
   updateLead(ref: string, patch: Partial<Lead>, current?: Lead): Promise<void>;
@@ -194,6 +196,14 @@ export function createStore(redis: Redis, keys: Keys): Store {
       // One step, so a scrape killed midway never leaves a lead with only some of its fields.
       const created = await scripts.createLead({ lead: keys.lead(lead.ref), runLeads: keys.runSet(lead.runId, 'leads') }, { ref: lead.ref }, { args: Object.entries(leadFields(lead)).flat() });
       return created === 1;
+    },
+    async createLeads(runId, leads) {
+      if (leads.length === 0) return 0;
+      const args = leads.flatMap((lead) => {
+        const pairs = Object.entries(leadFields(lead));
+        return [lead.ref, pairs.length, ...pairs.flat()];
+      });
+      return scripts.createLeads({ runLeads: keys.runSet(runId, 'leads') }, {}, { keys: leads.map((lead) => keys.lead(lead.ref)), args });
     },
     async getLead(ref) {
       return toLead(await redis.hgetall(keys.lead(ref)));

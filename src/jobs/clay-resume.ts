@@ -1,3 +1,4 @@
+import { Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Keys } from '../core/keys.ts';
 import type { Logger } from '../core/logger.ts';
@@ -36,17 +37,20 @@ export function createClayResume(deps: { redis: Redis; keys: Keys; queues: Queue
 
 export type ClayResume = ClayResultSink;
 
-/** Promotes the parked job; if it is still active (about to park), tries again briefly. */
+/**
+ * Promotes the parked job; if it is still active (about to park), tries again briefly. The job is
+ * usually parked by then, so it is promoted by id straight away (BullMQ's promote refuses a job
+ * that is not delayed), and its state is read only when that fails.
+ */
 async function wakeEnrichJob(queues: Queues, ref: string): Promise<void> {
+  const queue = queues.byStage.enrich;
+  const id = leadJobId(ref, 'enrich');
   for (let attempt = 0; attempt < 5; attempt++) {
-    const job = await queues.byStage.enrich.getJob(leadJobId(ref, 'enrich'));
-    if (!job) return;
-    const state = await job.getState();
-    if (state === 'delayed') {
-      await job.promote().catch(() => undefined);
-      return;
-    }
-    if (state !== 'active') return;
+    const promoted = await new Job(queue, 'enrich', {}, {}, id).promote().then(
+      () => true,
+      () => false,
+    );
+    if (promoted || (await queue.getJobState(id)) !== 'active') return;
     await new Promise((r) => setTimeout(r, 50 * (attempt + 1)));
   }
 }

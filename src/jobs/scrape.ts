@@ -58,8 +58,8 @@ export function createScrapeProcessor(deps: PipelineDeps) {
       }
       const now = new Date().toISOString();
       const leads: Lead[] = unique.map((person) => ({ ...person, ref: `${runId}-${person.id}`, runId, source, providers: mode, state: 'scraped', updated_at: now }));
-      // In slices, so a 10,000-lead run never holds 10,000 pending writes in memory at once.
-      for (let i = 0; i < leads.length; i += WRITE_SLICE) await Promise.all(leads.slice(i, i + WRITE_SLICE).map((lead) => store.createLead(lead)));
+      // In slices of one script call each, so a 10,000-lead run never sends one huge command.
+      for (let i = 0; i < leads.length; i += WRITE_SLICE) await store.createLeads(runId, leads.slice(i, i + WRITE_SLICE));
       // Counted under fixed members so a retried scrape never counts twice.
       await store.stageIn(runId, 'scrape', 'people', leads.length + duplicates);
       await store.stageOut(runId, 'scrape', 'unique', 'out', leads.length);

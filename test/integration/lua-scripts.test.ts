@@ -131,6 +131,17 @@ describe('run and lead scripts (store)', () => {
     expect(await redis.smembers(k.runLeads)).toEqual(['r-l1']);
   });
 
+  it('createLeads writes each new lead of a batch whole, leaves existing ones alone, and adds all to the run', async () => {
+    fresh();
+    const runLeads = keys.runSet(runId, 'leads');
+    await redis.hset(keys.lead('r-l2'), { ref: '"r-l2"', state: '"enriched"' });
+    const args = ['r-l1', 2, 'ref', '"r-l1"', 'state', '"scraped"', 'r-l2', 1, 'state', '"scraped"'];
+    expect(await scripts.createLeads({ runLeads }, {}, { keys: [keys.lead('r-l1'), keys.lead('r-l2')], args })).toBe(1);
+    expect(await redis.hgetall(keys.lead('r-l1'))).toEqual({ ref: '"r-l1"', state: '"scraped"' });
+    expect(await redis.hgetall(keys.lead('r-l2'))).toEqual({ ref: '"r-l2"', state: '"enriched"' });
+    expect((await redis.smembers(runLeads)).sort()).toEqual(['r-l1', 'r-l2']);
+  });
+
   it('enterStage counts a lead in once (when asked) and returns the lead', async () => {
     fresh();
     const k = { run: run(), inSet: keys.runStageSet(runId, 'enrich', 'in'), lead: keys.lead('r-l1') };
@@ -371,6 +382,17 @@ describe('approval and reply scripts', () => {
     expect(created).toBe(0);
     expect(flat).toEqual(record);
     expect(await redis.zrange(keys.approvalsPending, '0', '-1', 'WITHSCORES')).toEqual(['r-l1', '1000']);
+  });
+
+  it('recordKpiLeads records each lead of a batch with a TTL, indexes it by time and trims old index entries', async () => {
+    fresh();
+    const index = keys.autonomy.leads;
+    await redis.zadd(index, 10, 'old');
+    const args = ['l1', 1000, 'default/A', 'run_1', '{"title":1}', 'l2', 2000, 'default/B', 'run_1', '{}'];
+    expect(await scripts.recordKpiLeads({ index }, { ttlS: 3600, dropBeforeMs: 500 }, { keys: [keys.autonomy.lead('l1'), keys.autonomy.lead('l2')], args })).toBe(2);
+    expect(await redis.hgetall(keys.autonomy.lead('l1'))).toEqual({ segment: 'default/A', run: 'run_1', at: '1000', features: '{"title":1}' });
+    await expectTtl(keys.autonomy.lead('l2'), 3600);
+    expect(await redis.zrange(index, '0', '-1', 'WITHSCORES')).toEqual(['l1', '1000', 'l2', '2000']);
   });
 
   it('createApproved writes an approved record with its audit entry once, and no queue entry', async () => {
