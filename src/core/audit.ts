@@ -10,8 +10,11 @@ export interface AuditEntry {
   details?: Record<string, unknown>;
 }
 
+/** An entry to append: the time defaults to now, the id is the stream's. */
+export type AuditInput = Omit<AuditEntry, 'at' | 'id'> & { at?: string };
+
 export interface Audit {
-  append(entry: Omit<AuditEntry, 'at' | 'id'> & { at?: string }): Promise<string>;
+  append(entry: AuditInput): Promise<string>;
   /** Oldest first; `since` keeps entries appended at or after it, `count` the newest N of those. */
   list(options?: { count?: number; action?: string; since?: Date }): Promise<AuditEntry[]>;
 }
@@ -20,7 +23,7 @@ export interface Audit {
 export const AUDIT_MAX_ENTRIES = 1_000_000;
 
 /** An entry as the stream's field, value pairs (also for scripts that append in the same step as their write). */
-export function auditFields(entry: Omit<AuditEntry, 'at' | 'id'> & { at?: string }): string[] {
+export function auditFields(entry: AuditInput): string[] {
   const fields = ['at', entry.at ?? new Date().toISOString(), 'actor', entry.actor, 'action', entry.action, 'subject', entry.subject];
   if (entry.details) fields.push('details', JSON.stringify(entry.details));
   return fields;

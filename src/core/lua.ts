@@ -68,7 +68,7 @@ export const SCRIPTS = {
   decideReply: script<[string, ...string[]]>()({ file: 'decide-reply.lua', keys: ['reply'], args: ['outcome', 'by', 'at'] }),
   // Sends (safety-gate.ts) and LinkedIn connection caps (linkedin-senders.ts)
   reserveSend: script<[string, string]>()({ file: 'reserve-send.lua', keys: ['idempotency', 'dayCount', 'firstDay', 'stopFlag'], args: ['cap', 'day', 'dayCountTtlS'] }),
-  recordShadow: script<number>()({ file: 'record-shadow.lua', keys: ['marker', 'list'], args: ['email'] }),
+  recordShadow: script<number>()({ file: 'record-shadow.lua', keys: ['marker', 'list'], args: ['email'], moreKeys: true, moreArgs: true }),
   reserveLinkedInConnection: script<[string, string]>()({
     file: 'reserve-linkedin-connection.lua',
     keys: ['day', 'week', 'first'],

@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import type { Audit } from './audit.ts';
+import { AUDIT_MAX_ENTRIES, auditFields, type Audit, type AuditInput } from './audit.ts';
 import type { SafetyConfig } from './config.ts';
 import type { Emergency } from './emergency.ts';
 import type { Keys } from './keys.ts';
@@ -46,8 +46,11 @@ export interface SafetyGate {
   check(request: SendRequest): Promise<GateDecision>;
   /** Marks a reserved send as delivered to the provider, so retries skip it. */
   markSent(idempotencyKey: string, providerRef: string): Promise<void>;
-  /** Records a shadow email once per lead and step; returns false when it was already recorded. */
-  recordShadow(email: ShadowEmail): Promise<boolean>;
+  /**
+   * Records a shadow email once per lead and step; returns false when it was already recorded.
+   * An audit entry given is appended in the same step, only when the email is recorded.
+   */
+  recordShadow(email: ShadowEmail, audit?: AuditInput): Promise<boolean>;
   listShadow(): Promise<ShadowEmail[]>;
   /** How many shadow emails are recorded (without reading them). */
   countShadow(): Promise<number>;
@@ -130,8 +133,12 @@ export function createSafetyGate(deps: SafetyGateDeps): SafetyGate {
     async markSent(idempotencyKey, providerRef) {
       await redis.set(keys.sendIdempotency(idempotencyKey), `sent:${providerRef}`);
     },
-    async recordShadow(email) {
-      const added = await scripts.recordShadow({ marker: keys.shadowIdempotency(`${email.leadRef}|${email.step}`), list: keys.shadowEmails }, { email: JSON.stringify(email) });
+    async recordShadow(email, entry) {
+      const added = await scripts.recordShadow(
+        { marker: keys.shadowIdempotency(`${email.leadRef}|${email.step}`), list: keys.shadowEmails },
+        { email: JSON.stringify(email) },
+        entry ? { keys: [keys.audit], args: [AUDIT_MAX_ENTRIES, ...auditFields(entry)] } : undefined,
+      );
       return added === 1;
     },
     async listShadow() {

@@ -48,7 +48,8 @@ export function createSendProcessor(deps: PipelineDeps) {
         case 'skip':
           return finishLead(deps, lead, 'send', decision.reason === 'already_sent' ? 'out' : 'dropped', { state: decision.reason === 'already_sent' ? 'sent' : 'skipped' });
         case 'shadow': {
-          const recorded = await gate.recordShadow({
+          // Its audit entry is appended with it, in the same step (and only when it is new).
+          await gate.recordShadow({
             leadRef: lead.ref,
             runId: lead.runId,
             step: FIRST_EMAIL_STEP,
@@ -59,8 +60,7 @@ export function createSendProcessor(deps: PipelineDeps) {
             approvedBy: approval.decided_by,
             contentHash: approval.hash,
             recordedAt: new Date().toISOString(),
-          });
-          if (recorded) await audit.append({ actor: approval.decided_by ?? 'system', action: 'send.shadow', subject: lead.ref, details: { reason: decision.reason, hash: approval.hash } });
+          }, { actor: approval.decided_by ?? 'system', action: 'send.shadow', subject: lead.ref, details: { reason: decision.reason, hash: approval.hash } });
           return finishLead(deps, lead, 'send', 'out', { state: 'shadowed' });
         }
         case 'send': {

@@ -205,6 +205,15 @@ describe('send scripts (safety gate)', () => {
     expect(await scripts.recordShadow(k, { email: '{"n":2}' })).toBe(0);
     expect(await redis.lrange(k.list, 0, -1)).toEqual(['{"n":1}']);
   });
+
+  it('recordShadow appends its audit entry with the record, and not for a repeat', async () => {
+    fresh();
+    const k = { marker: keys.shadowIdempotency('r-l1|1'), list: keys.shadowEmails };
+    const entry = ['at', 't1', 'actor', 'auto_approve', 'action', 'send.shadow', 'subject', 'r-l1'];
+    expect(await scripts.recordShadow(k, { email: '{"n":1}' }, { keys: [keys.audit], args: [1000, ...entry] })).toBe(1);
+    expect(await scripts.recordShadow(k, { email: '{"n":2}' }, { keys: [keys.audit], args: [1000, ...entry] })).toBe(0);
+    expect((await redis.xrange(keys.audit, '-', '+')).map(([, fields]) => fields)).toEqual([entry]);
+  });
 });
 
 describe('policy scripts', () => {
