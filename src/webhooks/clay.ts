@@ -3,7 +3,7 @@ import { bodyHash, keyExists } from './accept.ts';
 import { clayCallbackSchema, pickEnrichment, PIPELINE_SOURCE, type ClayCallbackBody } from './clay-schema.ts';
 import { parseEmail } from '../core/email.ts';
 import { normaliseLinkedIn } from './rb2b-schema.ts';
-import { locals } from './request-context.ts';
+import { locals, logDebug } from './request-context.ts';
 import type { RouteDeps } from './route-deps.ts';
 import { parseBody, rejectField } from './validate.ts';
 
@@ -17,7 +17,7 @@ export function createClayHandler(deps: RouteDeps, mode: Mode) {
   return async (req: Request, res: Response): Promise<void> => {
     const body = parseBody(clayCallbackSchema, req.body, res);
     if (!body) return;
-    const { reqId, log } = locals(res);
+    const { reqId } = locals(res);
     const pipeline = mode === 'legacy' || (body.source === PIPELINE_SOURCE && !body.visitor_id);
     if (pipeline) {
       await handlePipeline(deps, body, req, res);
@@ -37,13 +37,13 @@ export function createClayHandler(deps: RouteDeps, mode: Mode) {
       name: 'clay-visitor',
       data: { reqId, payload: { ...pickEnrichment(body), visitor_id: visitorId } },
     });
-    log.debug({ branch: 'visitor', visitorId, result }, 'clay callback accepted');
+    logDebug(res, { branch: 'visitor', visitorId, result }, 'clay callback accepted');
     res.status(result === 'accepted' ? 202 : 200).json({ status: result, branch: 'visitor' });
   };
 }
 
 async function handlePipeline(deps: RouteDeps, body: ClayCallbackBody, _req: Request, res: Response): Promise<void> {
-  const { reqId, log } = locals(res);
+  const { reqId } = locals(res);
   const leadId = body.lead_id;
   if (!leadId) {
     rejectField(res, 'lead_id', 'a pipeline callback needs the lead_id of the row CAIO sent');
@@ -59,6 +59,6 @@ async function handlePipeline(deps: RouteDeps, body: ClayCallbackBody, _req: Req
     name: 'clay-pipeline',
     data: { reqId, payload: { ...pickEnrichment(body), source: PIPELINE_SOURCE, lead_id: leadId } },
   });
-  log.debug({ branch: 'pipeline', lead: leadId, result }, 'clay callback accepted');
+  logDebug(res, { branch: 'pipeline', lead: leadId, result }, 'clay callback accepted');
   res.status(result === 'accepted' ? 202 : 200).json({ status: result, branch: 'pipeline' });
 }

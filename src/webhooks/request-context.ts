@@ -6,14 +6,23 @@ import type { Metrics } from '../core/metrics.ts';
 /** Per-request state the webhook middleware and handlers share through `res.locals`. */
 export interface WebhookLocals {
   reqId: string;
+  /** Built on first use (a pino child per request costs more than the rest of the accept path). */
   log: Logger;
   route: string;
+  /** Whether debug lines are logged at all, so a route's debug line needs no child logger when not. */
+  debug: boolean;
 }
 
 const INBOUND_ID = /^[A-Za-z0-9._-]{1,100}$/;
 
 export function locals(res: Response): WebhookLocals {
   return res.locals as WebhookLocals;
+}
+
+/** A debug line with the request's id and route; builds nothing when debug is off. */
+export function logDebug(res: Response, details: Record<string, unknown>, message: string): void {
+  const l = locals(res);
+  if (l.debug) l.log.debug(details, message);
 }
 
 /**
@@ -33,7 +42,7 @@ export function createRequestContext(deps: { logger: Logger; metrics: Metrics },
     const reqId = inbound && INBOUND_ID.test(inbound) ? inbound : randomUUID();
     // The child logger is built on first use: most requests log one line or none at info level.
     let log: Logger | undefined;
-    Object.assign(res.locals, { reqId, route });
+    Object.assign(res.locals, { reqId, route, debug: deps.logger.isLevelEnabled('debug') });
     Object.defineProperty(res.locals, 'log', { get: () => (log ??= deps.logger.child({ reqId, route })), enumerable: true });
     res.setHeader('x-request-id', reqId);
     res.on('finish', () => {

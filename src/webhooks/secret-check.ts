@@ -23,8 +23,9 @@ export function createSecretCheck(secret: string | undefined) {
       res.status(503).json({ error: 'webhooks are disabled: WEBHOOK_SECRET is not configured' });
       return;
     }
+    // The query string is parsed only when there is no header (Express parses it on each read of req.query).
     const header = req.get('x-webhook-secret');
-    const query = req.query.token;
+    const query = header === undefined ? req.query.token : undefined;
     const provided = header ?? (typeof query === 'string' ? query : undefined);
     if (provided === undefined || provided === '' || !secretMatches(provided, expected)) {
       locals(res).log.warn({ hasSecret: provided !== undefined }, 'webhook refused: missing or wrong secret');
