@@ -8,6 +8,9 @@ import { withTimeout } from '../core/timeout.ts';
 
 export type AcceptResult = 'accepted' | 'duplicate';
 
+/** How long an accept waits for Redis before the route answers 503 (the sender retries). */
+export const ACCEPT_TIMEOUT_MS = 3_000;
+
 /** Raised when Redis does not answer in time; the route answers 503 so the sender retries. */
 export class QueueUnavailableError extends Error {
   readonly code = 'QUEUE_UNAVAILABLE';
@@ -35,10 +38,10 @@ export function jobIdFor(route: string, eventId: string, hashed?: string): strin
 }
 
 
-/** Markers from one event-loop tick are written by one script call (one command instead of one each). */
-function createMarkerBatch(redis: Redis, ttlSeconds: number): (key: string) => Promise<boolean> {
+/** Markers from one event-loop tick are written by one script call (one command and one timer instead of one each). */
+function createMarkerBatch(redis: Redis, ttlSeconds: number, timeoutMs: number): (key: string) => Promise<boolean> {
   const scripts = loadScripts(redis);
-  return tickBatch(async (keys: string[]) => (await scripts.markSeen({}, { ttlS: ttlSeconds }, { keys })).map((fresh) => fresh === 1));
+  return tickBatch(async (keys: string[]) => (await withTimeout(scripts.markSeen({}, { ttlS: ttlSeconds }, { keys }), timeoutMs)).map((fresh) => fresh === 1));
 }
 
 /**
@@ -47,16 +50,14 @@ function createMarkerBatch(redis: Redis, ttlSeconds: number): (key: string) => P
  * earlier delivery whose enqueue failed after its marker was written is never lost.
  */
 export function createAcceptor(deps: { redis: Redis; keys: WebhookKeys; queue: WebhookQueue; ttlSeconds: number; timeoutMs?: number }) {
-  const timeoutMs = deps.timeoutMs ?? 3_000;
-  const markSeen = createMarkerBatch(deps.redis, deps.ttlSeconds);
+  const timeoutMs = deps.timeoutMs ?? ACCEPT_TIMEOUT_MS;
+  const markSeen = createMarkerBatch(deps.redis, deps.ttlSeconds, timeoutMs);
   return async (route: string, eventId: string, job: WebhookJob): Promise<AcceptResult> => {
     const hashed = sha256(eventId).slice(0, 40);
     try {
       // Both in flight at once (one round trip): the add is idempotent, so its order does not matter.
-      const [fresh] = await withTimeout(
-        Promise.all([markSeen(deps.keys.seen(route, hashed)), deps.queue.add(job, jobIdFor(route, eventId, hashed))]),
-        timeoutMs,
-      );
+      // The marker batch's timer (one per tick) bounds the request: the add shares its connection.
+      const [fresh] = await Promise.all([markSeen(deps.keys.seen(route, hashed)), deps.queue.add(job, jobIdFor(route, eventId, hashed))]);
       return fresh ? 'accepted' : 'duplicate';
     } catch (err) {
       throw new QueueUnavailableError(err);

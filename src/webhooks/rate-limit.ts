@@ -19,7 +19,8 @@ function createCounter(redis: Redis, windowMs: number): (key: string) => Promise
     const added = new Map<string, number>();
     for (const key of requestKeys) added.set(key, (added.get(key) ?? 0) + 1);
     const keys = [...added.keys()];
-    const totals = await scripts.countRequests({}, { windowMs }, { keys, args: keys.map((key) => added.get(key) ?? 0) });
+    const count = scripts.countRequests({}, { windowMs }, { keys, args: keys.map((key) => added.get(key) ?? 0) });
+    const totals = await withTimeout(count, COUNT_TIMEOUT_MS, 'rate limit timeout');
     // Within a key, the requests take the counts up to its new total in order.
     const next = new Map(keys.map((key, i) => [key, (totals[i] ?? 0) - (added.get(key) ?? 0)]));
     return requestKeys.map((key) => {
@@ -43,7 +44,7 @@ export function createRateLimit(deps: { redis: Redis; keys: WebhookKeys }, limit
     const key = deps.keys.rateLimit(req.ip ?? 'unknown', String(window));
     let count: number;
     try {
-      count = await withTimeout(countRequest(key), COUNT_TIMEOUT_MS, 'rate limit timeout');
+      count = await countRequest(key);
     } catch (err) {
       locals(res).log.warn({ err }, 'webhook rate limit not counted');
       return next();
