@@ -21,6 +21,8 @@ export default tseslint.config(
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
     },
   },
+  // The pipeline bench's phases run the built dist/ in plain JavaScript, with Node's timers.
+  { files: ['bench/**/*.js'], languageOptions: { globals: { performance: 'readonly', setTimeout: 'readonly', setInterval: 'readonly', clearInterval: 'readonly' } } },
   // Layering (DESIGN §2): dependencies flow inward, so a new upward import fails CI. core is the
   // bottom floor; providers sit on core; jobs on core and providers; the Slack bot never reaches
   // into the listeners that register on it.
