@@ -45,7 +45,7 @@ export const SCRIPTS = {
     keys: ['run', 'terminal', 'awaiting', 'held', 'inSet', 'doneSet', 'sending'],
     args: ['nowIso', 'ref', 'stage', 'outcome', 'nowMs', 'terminal'],
   }),
-  enterStage: script<string[]>()({ file: 'enter-stage.lua', keys: ['run', 'inSet', 'lead'], args: ['ref', 'stage', 'nowMs', 'countIn'] }),
+  enterStage: script<string[]>()({ file: 'enter-stage.lua', keys: ['run', 'inSet', 'lead'], args: ['ref', 'stage', 'nowMs', 'countIn'], moreArgs: true }),
   leadStep: script<number | string | null>()({
     file: 'lead-step.lua',
     keys: ['run', 'terminal', 'awaiting', 'held', 'inSet', 'doneSet', 'sending', 'lead'],

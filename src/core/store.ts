@@ -57,8 +57,11 @@ export interface Store {
    * written in the same step.
    */
   leadOut(runId: string, stage: Stage, ref: string, outcome: Outcome, terminal: boolean, change?: { patch: Partial<Lead>; known: Lead }): Promise<void>;
-  /** A stage job starts: reads the lead and, with `countIn`, counts it into the stage once; one round trip. */
-  enterStage(runId: string, stage: Stage, ref: string, countIn: boolean): Promise<Lead | null>;
+  /**
+   * A stage job starts: reads the lead and, with `countIn`, counts it into the stage once; one round
+   * trip. `omit` names fields the stage never reads (the lead comes back without them).
+   */
+  enterStage(runId: string, stage: Stage, ref: string, countIn: boolean, omit?: readonly (keyof Lead)[]): Promise<Lead | null>;
   setAwaiting(runId: string, ref: string, awaiting: boolean): Promise<void>;
   setHeld(runId: string, ref: string, held: boolean): Promise<void>;
   /** Saves only when no lead with this ref exists yet (scrape retries must not reset progress). */
@@ -169,11 +172,13 @@ export function createStore(redis: Redis, keys: Keys): Store {
       if (!change) await scripts.leadOut(runKeys, args);
       else await scripts.leadStep({ ...runKeys, lead: keys.lead(ref) }, args, { args: Object.entries(leadFields(patchFields(change.patch, change.known.state))).flat() });
     },
-    async enterStage(runId, stage, ref, countIn) {
-      const flat = countIn
-        ? await scripts.enterStage({ run: keys.run(runId), inSet: keys.runStageSet(runId, stage, 'in'), lead: keys.lead(ref) }, { ref, stage, nowMs: Date.now(), countIn: '1' })
-        : null;
-      return toLead(flat ? pairs(flat) : await redis.hgetall(keys.lead(ref)));
+    async enterStage(runId, stage, ref, countIn, omit = []) {
+      const flat = await scripts.enterStage(
+        { run: keys.run(runId), inSet: keys.runStageSet(runId, stage, 'in'), lead: keys.lead(ref) },
+        { ref, stage, nowMs: Date.now(), countIn: countIn ? '1' : '0' },
+        { args: [...omit] },
+      );
+      return toLead(pairs(flat));
     },
     async stageIn(runId, stage, member, count = 1) {
       const added = await scripts.stageIn({ run: keys.run(runId), inSet: keys.runStageSet(runId, stage, 'in') }, { member, stage, nowMs: Date.now(), count });

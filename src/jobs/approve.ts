@@ -6,6 +6,9 @@ import type { LeadJobData } from './queues.ts';
 import { runLeadStage } from './stage-runner.ts';
 import { autonomyActor, createAutonomy } from './autonomy-service.ts';
 
+/** The cadence plan is scheduled after the send; approving never reads it. */
+const APPROVE_OMITS = ['cadence'] as const;
+
 /** Approve: the whole email sequence is auto-approved, or gets an approval record and a Slack card; the lead then waits without a job. */
 export function createApproveProcessor(deps: PipelineDeps, service: ApprovalService) {
   const autonomy = createAutonomy(deps);
@@ -51,6 +54,6 @@ export function createApproveProcessor(deps: PipelineDeps, service: ApprovalServ
       await deps.store.setAwaiting(lead.runId, lead.ref, true);
       if (created) await deps.notifier.approvalRequested(approval, lead);
       await deps.notifier.runUpdated(lead.runId);
-    }, { token });
+    }, { token, omit: APPROVE_OMITS });
   };
 }

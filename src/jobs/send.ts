@@ -12,6 +12,9 @@ import { STOPPED_RECHECK_MS, park } from '../core/queue.ts';
 /** The pipeline sends the cadence's first email; later steps belong to the cadence scheduler. */
 const FIRST_EMAIL_STEP = 1;
 
+/** The send takes its content from the approval only, so the lead's drafts (most of its size) are not read. */
+const SEND_OMITS = ['email_draft', 'email_sequence'] as const;
+
 /**
  * Send: exactly the approved content, through the safety gate, once per address and step.
  * Shadow mode records the email instead; a stop parks the job; a cap or window delays it.
@@ -90,7 +93,7 @@ export function createSendProcessor(deps: PipelineDeps) {
           return finishLead(deps, lead, 'send', 'out');
         }
       }
-    }), { token });
+    }), { token, omit: SEND_OMITS });
   };
 }
 

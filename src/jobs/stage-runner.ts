@@ -28,12 +28,12 @@ export async function runLeadStage(
   job: Job<LeadJobData>,
   deps: PipelineDeps,
   body: (lead: Lead) => Promise<void>,
-  options: { countInFirst?: boolean; token?: string | undefined } = {},
+  options: { countInFirst?: boolean; token?: string | undefined; omit?: readonly (keyof Lead)[] } = {},
 ): Promise<void> {
   const { runId, ref } = job.data;
   // Reading the lead and counting it in are one step. (Counting in is once per lead, so a worker
   // of the other mode that parks the job changes no figure.)
-  const lead = await deps.store.enterStage(runId, stage, ref, options.countInFirst ?? true);
+  const lead = await deps.store.enterStage(runId, stage, ref, options.countInFirst ?? true, options.omit);
   if (!lead) throw new UnrecoverableError(`lead ${ref} not found`);
   await parkIfOtherMode(job, options.token, deps, lead.providers);
   try {

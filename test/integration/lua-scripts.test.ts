@@ -154,6 +154,17 @@ describe('run and lead scripts (store)', () => {
     expect(await scripts.enterStage({ ...k, lead: keys.lead('r-none') }, { ...args(400, '1'), ref: 'r-none' })).toEqual([]);
   });
 
+  it('enterStage leaves out the fields the stage names and keeps the rest', async () => {
+    fresh();
+    const k = { run: run(), inSet: keys.runStageSet(runId, 'send', 'in'), lead: keys.lead('r-l3') };
+    await redis.hset(k.lead, { ref: '"r-l3"', state: '"approved"', email_sequence: '[{"subject":"s"}]', email_draft: '{"subject":"s"}' });
+    const read = await scripts.enterStage(k, { ref: 'r-l3', stage: 'send', nowMs: 100, countIn: '1' }, { args: ['email_sequence', 'email_draft'] });
+    expect(read).toEqual(['ref', '"r-l3"', 'state', '"approved"']);
+    expect(await redis.hget(run(), 'send.in')).toBe('1');
+    // Left out of the reply only: the lead keeps them.
+    expect(await redis.hlen(k.lead)).toBe(4);
+  });
+
   it('leadStep writes the lead change and counts it out in one step, as leadOut does', async () => {
     fresh();
     const s = sets();
