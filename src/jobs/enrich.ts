@@ -8,6 +8,7 @@ import { parkOnDeferred } from './park-on-deferred.ts';
 import { finishLead, handOn, runLeadStage } from './stage-runner.ts';
 import { park, waitWhileStopped } from '../core/queue.ts';
 import { cleanPhone } from '../core/phone.ts';
+import { createEnrichmentMarkers } from '../core/enrichment-markers.ts';
 
 /** Where a lead's enrichment is between wake-ups; kept in the job's data so a crash loses nothing. */
 export interface EnrichJobData extends LeadJobData {
@@ -49,7 +50,8 @@ export function clayResultToEmail(payload: ClayCallback): EmailFound | null {
  * BetterContact (submit, poll with backoff) → unenriched. Waiting never holds a worker slot.
  */
 export function createEnrichProcessor(deps: PipelineDeps) {
-  const { providers, redis, keys, config } = deps;
+  const { providers, config } = deps;
+  const markers = createEnrichmentMarkers(deps.redis, deps.keys);
 
   async function finish(lead: Lead, by: EnrichedBy, found: EmailFound | null): Promise<void> {
     if (by === 'unenriched' || !found) {
@@ -64,25 +66,25 @@ export function createEnrichProcessor(deps: PipelineDeps) {
     if (!providers.clay) return startBetterContact(job, token, lead);
     const deadline = Date.now() + config.pipeline.clay_timeout_ms;
     // The wait marker goes first so a callback that beats our park still counts as on time.
-    await redis.set(keys.clayWait(lead.ref), String(deadline), 'PX', config.pipeline.clay_timeout_ms + 60_000);
-    const firstSubmit = await redis.set(keys.claySubmitted(lead.ref), '1', 'EX', 7 * 86_400, 'NX');
+    await markers.openClayWait(lead.ref, deadline, config.pipeline.clay_timeout_ms);
+    const firstSubmit = await markers.claimClaySubmit(lead.ref);
     // A failed submit (e.g. breaker open) clears the marker so the retry submits again.
-    if (firstSubmit) await providers.clay.submit(lead).catch(async (err: unknown) => { await redis.del(keys.claySubmitted(lead.ref)); throw err; });
+    if (firstSubmit) await providers.clay.submit(lead).catch(async (err: unknown) => { await markers.releaseClaySubmit(lead.ref); throw err; });
     await job.updateData({ ...job.data, phase: 'clay_wait', deadline });
     return waitForClay(job, token, lead);
   }
 
   async function waitForClay(job: Job<EnrichJobData>, token: string | undefined, lead: Lead): Promise<void> {
-    const raw = await redis.get(keys.clayResult(lead.ref));
+    const raw = await markers.clayResult(lead.ref);
     if (raw) {
-      await redis.del(keys.clayWait(lead.ref));
+      await markers.closeClayWait(lead.ref);
       const found = clayResultToEmail(JSON.parse(raw) as ClayCallback);
       return found ? finish(lead, 'clay', found) : startBetterContact(job, token, lead);
     }
     const deadline = job.data.deadline ?? 0;
     if (Date.now() < deadline) return park(job, token, Math.min(deadline, Date.now() + RECHECK_MS));
     // Timed out: close the wait atomically with a last look, so a result is either used now or recorded as late.
-    const [, [, last]] = (await redis.multi().del(keys.clayWait(lead.ref)).get(keys.clayResult(lead.ref)).exec()) as [[null, number], [null, string | null]];
+    const last = await markers.closeClayWaitWithLastLook(lead.ref);
     if (last) {
       const found = clayResultToEmail(JSON.parse(last) as ClayCallback);
       if (found) return finish(lead, 'clay', found);
@@ -95,10 +97,10 @@ export function createEnrichProcessor(deps: PipelineDeps) {
     if (!providers.bettercontact) return finish(lead, 'unenriched', null);
     await waitWhileStopped(job, token, deps);
     // BetterContact's submit is not idempotent: remember the request id before anything else can fail.
-    let requestId = await redis.get(keys.betterContactRequest(lead.ref));
+    let requestId = await markers.betterContactRequest(lead.ref);
     if (!requestId) {
       requestId = (await providers.bettercontact.submit(lead)).requestId;
-      await redis.set(keys.betterContactRequest(lead.ref), requestId, 'EX', 7 * 86_400);
+      await markers.rememberBetterContactRequest(lead.ref, requestId);
     }
     const deadline = Date.now() + config.pipeline.bettercontact_timeout_ms;
     await job.updateData({ ...job.data, phase: 'bettercontact_poll', deadline, requestId, polls: 0 });
