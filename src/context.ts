@@ -71,7 +71,9 @@ export function createContext(options: ContextOptions): AppContext {
   });
   const gate = createSafetyGate({ redis: commands, keys, safety: () => policy.safety(), emergency, audit });
   const approvals = createApprovals(commands, keys, audit);
-  const queues = createQueues(redis, keys.prefix, config.pipeline);
+  // Producers only (adds, counts, pauses): their adds leave with the other commands of a tick.
+  // Workers keep the plain connection for their blocking fetches.
+  const queues = createQueues(commands, keys.prefix, config.pipeline);
   // Every CRITICAL alert also marks its day as one with an intervention (issue 12).
   const notifier = countingCriticalAlerts(
     typeof options.notifier === 'function' ? options.notifier({ config, logger, redis, keys, store }) : (options.notifier ?? createLogNotifier(logger)),
@@ -79,14 +81,14 @@ export function createContext(options: ContextOptions): AppContext {
     (err) => logger.warn({ err }, 'could not count a CRITICAL alert for the autonomy gates'),
   );
   notifierRef = notifier;
-  const resumeClay = createClayResume({ redis, keys, queues, logger });
+  const resumeClay = createClayResume({ redis: commands, keys, queues, logger });
   const metrics = options.metrics ?? createMetrics();
   const base = { config, policy, logger, redis, keys, store, audit, emergency, gate, approvals, queues, notifier };
   const providers =
     config.env.CAIO_PROVIDERS === 'live' && options.liveProviders
       ? options.liveProviders({ ...base, resumeClay, metrics })
       : createSandboxProviders({
-          redis,
+          redis: commands,
           keys,
           config,
           logger,
