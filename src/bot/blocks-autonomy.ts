@@ -5,7 +5,7 @@ import { gateTable, pct, segmentTable } from '../core/autonomy.ts';
 import type { Proposal } from '../core/autonomy-proposals.ts';
 import { parseSegment, metricOf, type Metric } from '../core/segment-kpis.ts';
 import { createAutonomy, type AutonomyView } from '../jobs/autonomy-service.ts';
-import { context, esc, mrkdwn, when, who, type Block } from './format.ts';
+import { confirmDialog, context, esc, mrkdwn, when, who, type Block } from './format.ts';
 
 export const ACTION_AUTONOMY_ENABLE = 'autonomy_enable';
 export const ACTION_AUTONOMY_DISMISS = 'autonomy_dismiss';
@@ -132,12 +132,7 @@ export function proposalCard(p: Proposal): { text: string; blocks: Block[] } {
         type: 'actions',
         block_id: 'autonomy_proposal',
         elements: [
-          button(ACTION_AUTONOMY_ENABLE, 'Enable', p.id, 'primary', {
-            title: { type: 'plain_text', text: 'Enable auto-approval?' },
-            text: { type: 'mrkdwn', text: `New emails of ${segmentWords(segment)} are approved without a click (the safety gate still applies).` },
-            confirm: { type: 'plain_text', text: 'Enable' },
-            deny: { type: 'plain_text', text: 'Cancel' },
-          }),
+          button(ACTION_AUTONOMY_ENABLE, 'Enable', p.id, 'primary', confirmDialog('Enable auto-approval?', `New emails of ${segmentWords(segment)} are approved without a click (the safety gate still applies).`, 'Enable')),
           button(ACTION_AUTONOMY_DISMISS, 'Dismiss', p.id),
         ],
       });

@@ -8,7 +8,7 @@ import type { Kpis } from '../core/kpis.ts';
 import { campaignStatusLines, type CampaignStatus } from '../jobs/campaign-status.ts';
 import type { SenderUsage } from '../core/linkedin-senders.ts';
 import { crafterLine, type CrafterFigures } from '../core/crafter-usage.ts';
-import { context, esc, mrkdwn, when, who, type Block } from './format.ts';
+import { confirmDialog, context, esc, mrkdwn, when, who, type Block } from './format.ts';
 
 export const ACTION_STOP = 'emergency_stop';
 export const ACTION_RESUME = 'emergency_resume';
@@ -23,12 +23,7 @@ export function stopOrResume(stopped: boolean, value = 'control'): types.Actions
         text: { type: 'plain_text', text: 'Resume' },
         style: 'primary',
         value,
-        confirm: {
-          title: { type: 'plain_text', text: 'Resume the pipeline?' },
-          text: { type: 'mrkdwn', text: 'Queues resume and held sends go out at the configured send rate.' },
-          confirm: { type: 'plain_text', text: 'Resume' },
-          deny: { type: 'plain_text', text: 'Cancel' },
-        },
+        confirm: confirmDialog('Resume the pipeline?', 'Queues resume and held sends go out at the configured send rate.', 'Resume'),
       }
     : {
         type: 'button',
@@ -36,13 +31,7 @@ export function stopOrResume(stopped: boolean, value = 'control'): types.Actions
         text: { type: 'plain_text', text: 'EMERGENCY STOP' },
         style: 'danger',
         value,
-        confirm: {
-          title: { type: 'plain_text', text: 'Stop everything?' },
-          text: { type: 'mrkdwn', text: 'Every queue pauses and no outbound call is made anywhere until someone resumes.' },
-          confirm: { type: 'plain_text', text: 'STOP' },
-          deny: { type: 'plain_text', text: 'Cancel' },
-          style: 'danger',
-        },
+        confirm: confirmDialog('Stop everything?', 'Every queue pauses and no outbound call is made anywhere until someone resumes.', 'STOP', true),
       };
   return { type: 'actions', block_id: 'emergency', elements: [button] };
 }

@@ -1,7 +1,7 @@
 import type { types } from '@slack/bolt';
 import type { Reply, ReplyOutcome } from '../core/replies.ts';
 import type { Lead } from '../core/types.ts';
-import { context, esc, mrkdwn, sections, when, who, type Block } from './format.ts';
+import { confirmDialog, context, esc, mrkdwn, sections, when, who, type Block } from './format.ts';
 
 export const ACTION_REPLY_INTERESTED = 'reply_interested';
 export const ACTION_REPLY_NOT_NOW = 'reply_not_now';
@@ -94,13 +94,7 @@ export function replyCard(reply: Reply, lead: Lead | null): { text: string; bloc
         style: 'danger',
         text: { type: 'plain_text', text: 'Unsubscribe' },
         value,
-        confirm: {
-          title: { type: 'plain_text', text: 'Unsubscribe this lead?' },
-          text: { type: 'mrkdwn', text: 'CAIO never contacts this address again, on any channel.' },
-          confirm: { type: 'plain_text', text: 'Unsubscribe' },
-          deny: { type: 'plain_text', text: 'Cancel' },
-          style: 'danger',
-        },
+        confirm: confirmDialog('Unsubscribe this lead?', 'CAIO never contacts this address again, on any channel.', 'Unsubscribe', true),
       },
     ],
   };

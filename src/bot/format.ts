@@ -32,3 +32,14 @@ export function sections(text: string, max = 2_900): Block[] {
 
 export const mrkdwn = (text: string): Block => ({ type: 'section', text: { type: 'mrkdwn', text } });
 export const context = (text: string): Block => ({ type: 'context', elements: [{ type: 'mrkdwn', text }] });
+
+/** Slack's "are you sure?" dialog on a button: title, what happens, the confirm word, Cancel. */
+export function confirmDialog(title: string, text: string, confirm: string, danger = false): types.ConfirmationDialog {
+  return {
+    title: { type: 'plain_text', text: title },
+    text: { type: 'mrkdwn', text },
+    confirm: { type: 'plain_text', text: confirm },
+    deny: { type: 'plain_text', text: 'Cancel' },
+    ...(danger ? { style: 'danger' as const } : {}),
+  };
+}
