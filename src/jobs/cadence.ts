@@ -5,6 +5,7 @@ import type { CadenceJobData } from './queues.ts';
 import { parkIfOtherMode } from './stage-runner.ts';
 import { STOPPED_RECHECK_MS, park } from '../core/queue.ts';
 import { createLinkedInSenders } from '../core/linkedin-senders.ts';
+import { createCadenceMarkers } from '../core/cadence-markers.ts';
 import { parkOnDeferred } from './park-on-deferred.ts';
 
 /**
@@ -45,7 +46,8 @@ export function callTaskText(lead: Lead, day: number): string {
 export function createCadenceProcessor(deps: PipelineDeps) {
   const { store, gate, emergency, audit, providers, redis, keys, notifier } = deps;
   const senders = createLinkedInSenders({ redis, keys, linkedin: deps.config.linkedin, dayMs: deps.config.cadence.day_ms, senderIds: deps.config.env.HEYREACH_SENDER_IDS });
-  const stopped = async (ref: string) => (await redis.hexists(keys.cadenceStoppedRefs, ref)) === 1;
+  const markers = createCadenceMarkers(redis, keys);
+  const stopped = (ref: string) => markers.leadStopped(ref);
   return async (job: Job<CadenceJobData>, token?: string): Promise<void> => {
     const { ref, channel, step, day } = job.data;
     const lead = await store.getLead(ref);
@@ -82,7 +84,7 @@ export function createCadenceProcessor(deps: PipelineDeps) {
         await audit.append({ actor: 'system', action: 'cadence.linkedin_capped', subject, details: { sender, reason: slot.reason, cap: slot.cap, until: new Date(slot.until).toISOString() } });
         return park(job, token, slot.until);
       }
-      const first = await redis.set(keys.cadenceLinkedInAdded(ref), '1', 'EX', 60 * 86_400, 'NX');
+      const first = await markers.claimLinkedInAdd(ref);
       if (first) {
         // The marker first, then the stop: a reply racing this step sees the marker or this sees its stop.
         if (await stopped(ref)) {
@@ -101,7 +103,7 @@ export function createCadenceProcessor(deps: PipelineDeps) {
               linkedInAccountId: senders.accountIdOf(sender),
             })
             .catch(async (err: unknown) => {
-              await redis.del(keys.cadenceLinkedInAdded(ref));
+              await markers.releaseLinkedInAdd(ref);
               throw err;
             }),
         );
@@ -110,7 +112,7 @@ export function createCadenceProcessor(deps: PipelineDeps) {
       return;
     }
     // The message steps only make sense to a connection (HeyReach's CONNECTION_REQUEST_ACCEPTED webhook).
-    if (step > 1 && providers.heyreach && !(await redis.exists(keys.linkedinAccepted(ref)))) {
+    if (step > 1 && providers.heyreach && !(await markers.connectionAccepted(ref))) {
       await audit.append({ actor: 'system', action: 'cadence.linkedin_skipped', subject, details: { day, reason: 'connection_not_accepted' } });
       return;
     }

@@ -1,6 +1,6 @@
 import { buildCadence } from '../core/cadence.ts';
-import { normaliseEmail } from '../core/email.ts';
-import { normaliseLinkedInUrl } from '../core/linkedin-url.ts';
+import { createCadenceMarkers } from '../core/cadence-markers.ts';
+import { createLeadIndex } from '../core/lead-index.ts';
 import { safeId } from '../core/queue.ts';
 import type { Lead } from '../core/types.ts';
 import type { PipelineDeps } from './deps.ts';
@@ -24,6 +24,8 @@ type Deps = Pick<PipelineDeps, 'redis' | 'keys' | 'queues' | 'audit' | 'logger' 
 /** What replies, bounces, unsubscribes and first emails do to one lead across the providers. */
 export function createLeadActions(deps: Deps) {
   const { redis, keys, queues, audit, logger } = deps;
+  const index = createLeadIndex(redis, keys);
+  const markers = createCadenceMarkers(redis, keys);
 
   async function queueGhl(ref: string, reason: string): Promise<void> {
     await queues.leadSync.add('ghl', { kind: 'ghl', ref, reason }, { jobId: `${ref}-ghl-${safeId(reason)}` });
@@ -35,32 +37,19 @@ export function createLeadActions(deps: Deps) {
      * from, gets its base GHL tags, and a GHL upsert is queued (not awaited by the send).
      */
     async afterFirstEmail(lead: Lead): Promise<void> {
-      const multi = redis.multi();
-      if (lead.email) multi.hset(keys.leadByEmail, normaliseEmail(lead.email), lead.ref);
-      const url = normaliseLinkedInUrl(lead.linkedin_url);
-      if (url) multi.hset(keys.leadByLinkedIn, url, lead.ref);
-      multi.sadd(keys.leadTags(lead.ref), TAGS.caio, lead.source, `tier-${lead.icp?.tier ?? 'unscored'}`);
-      await multi.exec();
+      await index.indexMailedLead(lead, [TAGS.caio, lead.source, `tier-${lead.icp?.tier ?? 'unscored'}`]);
       await queueGhl(lead.ref, 'first-email');
     },
 
     /** The pipeline lead a provider event is about, by address first, then LinkedIn profile; null if CAIO never mailed it. */
     async findLead(by: { email: string | null; linkedin_url: string | null }): Promise<Lead | null> {
-      const url = normaliseLinkedInUrl(by.linkedin_url);
-      const [byEmail, byUrl] = await Promise.all([
-        by.email ? redis.hget(keys.leadByEmail, normaliseEmail(by.email)) : null,
-        url ? redis.hget(keys.leadByLinkedIn, url) : null,
-      ]);
-      const ref = byEmail ?? byUrl;
+      const ref = await index.findRef(by);
       return ref ? deps.store.getLead(ref) : null;
     },
 
     /** Adds (and removes) GHL tags on the lead and queues the upsert; `reason` makes the job id, so a retry queues it once. */
     async tag(ref: string, add: string[], remove: string[], reason: string): Promise<void> {
-      const multi = redis.multi();
-      if (remove.length > 0) multi.srem(keys.leadTags(ref), ...remove);
-      if (add.length > 0) multi.sadd(keys.leadTags(ref), ...add);
-      await multi.exec();
+      await index.changeTags(ref, add, remove);
       await queueGhl(ref, reason);
     },
 
@@ -70,7 +59,7 @@ export function createLeadActions(deps: Deps) {
      * Idempotent; the first stop is audited. Instantly's own `stop_on_reply` ends its email sequence.
      */
     async stopCadence(lead: Lead, reason: string, at = new Date().toISOString()): Promise<void> {
-      const first = await redis.hsetnx(keys.cadenceStoppedRefs, lead.ref, JSON.stringify({ reason, at }));
+      const first = await markers.stopLead(lead.ref, reason, at);
       let removed = 0;
       for (const id of cadenceJobIds(lead)) {
         // A step running right now cannot be removed; it reads the stop marker first and ends itself.
@@ -80,10 +69,10 @@ export function createLeadActions(deps: Deps) {
         });
       }
       // Written before this check by the LinkedIn step, so a step racing this stop is caught by one of the two.
-      if (lead.linkedin_url && (await redis.exists(keys.cadenceLinkedInAdded(lead.ref)))) {
+      if (lead.linkedin_url && (await markers.addedToLinkedIn(lead.ref))) {
         await queues.leadSync.add('heyreach-stop', { kind: 'heyreach-stop', ref: lead.ref, reason }, { jobId: `${lead.ref}-heyreach-stop` });
       }
-      if (first === 1) await audit.append({ actor: 'system', action: 'cadence.stopped', subject: lead.ref, details: { reason, removed } });
+      if (first) await audit.append({ actor: 'system', action: 'cadence.stopped', subject: lead.ref, details: { reason, removed } });
     },
 
     /**
@@ -99,8 +88,7 @@ export function createLeadActions(deps: Deps) {
       for (const id of cadenceJobIds(lead)) {
         const score = await redis.zscore(delayedKey, id);
         if (score === null) continue;
-        const marker = keys.cadenceShifted(id, eventId);
-        if (!(await redis.set(marker, '1', 'EX', 30 * 86_400, 'NX'))) continue;
+        if (!(await markers.claimShift(id, eventId))) continue;
         // BullMQ scores delayed jobs as processAt * 4096 (+ a counter): the step's current due time.
         const dueAt = Math.floor(Number(score) / 4096);
         const job = await queues.cadence.getJob(id);

@@ -1,6 +1,7 @@
 import { UnrecoverableError, type Job } from 'bullmq';
 import { HttpStatusError } from '../core/http-client.ts';
 import { waitWhileStopped } from '../core/queue.ts';
+import { createLeadIndex } from '../core/lead-index.ts';
 import { createReplies, type ReplyOutcome } from '../core/replies.ts';
 import type { PipelineDeps } from './deps.ts';
 import { createLeadActions, TAGS } from './lead-actions.ts';
@@ -21,6 +22,7 @@ export function createLeadSyncProcessor(deps: PipelineDeps) {
   const { store, providers, audit, logger, redis, keys } = deps;
   const actions = createLeadActions(deps);
   const replies = createReplies(redis, keys);
+  const index = createLeadIndex(redis, keys);
 
   async function syncGhl(job: Job<LeadSyncJobData>, ref: string, reason: string): Promise<void> {
     const lead = await store.getLead(ref);
@@ -31,7 +33,7 @@ export function createLeadSyncProcessor(deps: PipelineDeps) {
       await audit.append({ actor: 'system', action: 'crm.shadow', subject: ref, details: { reason } });
       return;
     }
-    const tags = (await redis.smembers(keys.leadTags(ref))).sort();
+    const tags = await index.tags(ref);
     const { contactId, created } = await providers.ghl.upsertContact({
       email: lead.email,
       first_name: lead.first_name,

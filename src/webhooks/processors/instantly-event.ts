@@ -1,4 +1,5 @@
 import type { Job } from 'bullmq';
+import { createCadenceMarkers } from '../../core/cadence-markers.ts';
 import { loadScripts } from '../../core/lua.ts';
 import { stopEverything } from '../../jobs/control.ts';
 import { countProviderSend } from '../../jobs/provider-pause.ts';
@@ -25,6 +26,7 @@ export function createInstantlyEventProcessor(deps: WorkerDeps) {
   const scripts = loadScripts(ctx.redis);
   const settings = ctx.config.webhooks;
   const autonomy = createAutonomy(ctx);
+  const cadence = createCadenceMarkers(ctx.redis, ctx.keys);
 
   async function autoPause(bounced: number, sends: number, log: ReturnType<typeof jobLogger>): Promise<void> {
     const rate = bounced / sends;
@@ -74,7 +76,7 @@ export function createInstantlyEventProcessor(deps: WorkerDeps) {
     if (reason) {
       // Idempotent, so a retry after a crash still suppresses.
       await ctx.gate.suppress(event.email, reason);
-      await ctx.redis.hset(keys.cadenceStopped, event.email, JSON.stringify({ reason, at: event.at, campaign_id: event.campaign_id }));
+      await cadence.stopAddress(event.email, { reason, at: event.at, campaign_id: event.campaign_id });
       log.info({ reason }, 'address suppressed, cadence stopped');
     }
     // Every step Instantly sends counts toward the day's cap at the provider (DESIGN §9).

@@ -1,4 +1,5 @@
 import type { Job } from 'bullmq';
+import { createCadenceMarkers } from '../../core/cadence-markers.ts';
 import { createReplies, replyIdFor } from '../../core/replies.ts';
 import { createLeadActions, TAGS } from '../../jobs/lead-actions.ts';
 import type { LeadSignal } from '../lead-signal.ts';
@@ -17,6 +18,7 @@ export function createLeadSignalProcessor(deps: WorkerDeps) {
   const { ctx } = deps;
   const actions = createLeadActions(ctx);
   const replies = createReplies(ctx.redis, ctx.keys);
+  const markers = createCadenceMarkers(ctx.redis, ctx.keys);
 
   return async (job: Job<{ reqId: string; signal: LeadSignal }>): Promise<void> => {
     const log = jobLogger(deps, job);
@@ -64,7 +66,7 @@ export function createLeadSignalProcessor(deps: WorkerDeps) {
         log.info({ lead: lead.ref, kind: signal.kind }, 'cadence stopped everywhere');
         return;
       case 'connection_accepted':
-        await ctx.redis.set(ctx.keys.linkedinAccepted(lead.ref), signal.at, 'EX', 90 * 86_400);
+        await markers.markConnectionAccepted(lead.ref, signal.at);
         await ctx.audit.append({ actor: 'system', action: 'cadence.linkedin_accepted', subject: lead.ref, details: { sender: signal.sender_id } });
         return;
     }
