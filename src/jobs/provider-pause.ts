@@ -1,5 +1,7 @@
 import { Queue, UnrecoverableError, Worker, type Job } from 'bullmq';
 import { HttpStatusError } from '../core/http-client.ts';
+import { createProviderControlStore, type ProviderControlRecord } from '../core/provider-control-store.ts';
+import { createProviderSends } from '../core/provider-sends.ts';
 import { bullPrefix, stalledJobOptions } from '../core/queue.ts';
 import { CAMPAIGN_PROVIDERS, type CampaignAction, type CampaignProvider } from '../providers/campaign-types.ts';
 import type { CampaignPreflightDeps } from './campaign-preflight.ts';
@@ -13,23 +15,8 @@ import type { CampaignPreflightDeps } from './campaign-preflight.ts';
  */
 export const PROVIDER_CONTROL_QUEUE = 'provider-control';
 
-/** The wanted and confirmed state of one provider's campaign, as status shows it. */
-export interface ProviderControlState {
-  provider: CampaignProvider;
-  campaign_id: string;
-  want: CampaignAction;
-  seq: number;
-  requested_at: string;
-  requested_by: string;
-  reason: string;
-  /** Calls made for the current request so far. */
-  attempts: number;
-  last_error: string | null;
-  /** The last request the provider confirmed (it may be an older one). */
-  confirmed: { seq: number; action: CampaignAction; at: string } | null;
-  /** The current request was given up (a definite refusal, or every attempt used). */
-  gave_up: boolean;
-}
+/** The wanted and confirmed state of one provider's campaign, as status shows it (src/core/provider-control-store.ts). */
+export type ProviderControlState = ProviderControlRecord<CampaignProvider>;
 
 export interface ProviderControlJob {
   provider: CampaignProvider;
@@ -72,25 +59,9 @@ export function createProviderControl(deps: ProviderControlDeps): ProviderContro
   const settings = config.providers;
   const queue = new Queue(PROVIDER_CONTROL_QUEUE, { connection: redis, prefix: bullPrefix(keys.prefix) });
   const configured = () => CAMPAIGN_PROVIDERS.filter((p) => deps.providers.campaigns[p] !== null);
+  const control = createProviderControlStore(redis, keys);
 
-  async function read(provider: CampaignProvider): Promise<ProviderControlState | null> {
-    const h = await redis.hgetall(keys.campaign.control(provider));
-    if (!h.seq || (h.want !== 'pause' && h.want !== 'activate')) return null;
-    const confirmedSeq = Number(h.confirmed_seq ?? NaN);
-    return {
-      provider,
-      campaign_id: h.campaign_id ?? deps.providers.campaigns[provider]?.id ?? '',
-      want: h.want,
-      seq: Number(h.seq),
-      requested_at: h.requested_at ?? '',
-      requested_by: h.requested_by ?? '',
-      reason: h.reason ?? '',
-      attempts: Number(h.attempts ?? 0),
-      last_error: h.last_error || null,
-      confirmed: Number.isFinite(confirmedSeq) && (h.confirmed === 'pause' || h.confirmed === 'activate') ? { seq: confirmedSeq, action: h.confirmed, at: h.confirmed_at ?? '' } : null,
-      gave_up: h.gave_up_seq === h.seq,
-    };
-  }
+  const read = (provider: CampaignProvider): Promise<ProviderControlState | null> => control.read(provider, deps.providers.campaigns[provider]?.id ?? '');
 
   const jobOptions = { attempts: settings.control_attempts, backoff: { type: 'capped' }, removeOnComplete: true, removeOnFail: true };
 
@@ -107,12 +78,7 @@ export function createProviderControl(deps: ProviderControlDeps): ProviderContro
     async request(action, by, reason, only) {
       for (const provider of configured()) {
         if (only && !only.includes(provider)) continue;
-        const key = keys.campaign.control(provider);
-        await redis
-          .multi()
-          .hincrby(key, 'seq', 1)
-          .hset(key, { want: action, campaign_id: deps.providers.campaigns[provider]?.id ?? '', requested_at: new Date().toISOString(), requested_by: by, reason, attempts: 0, last_error: '' })
-          .exec();
+        await control.request(provider, { want: action, campaign_id: deps.providers.campaigns[provider]?.id ?? '', requested_by: by, reason });
         await enqueue(provider, true);
         deps.logger.info({ provider, action, by }, 'provider campaign control requested');
       }
@@ -152,6 +118,7 @@ export type ProviderControlWorkerDeps = ProviderControlDeps & {
 export function startProviderControlWorker(deps: ProviderControlWorkerDeps): Worker {
   const { redis, keys, config, logger, providerControl } = deps;
   const settings = config.providers;
+  const control = createProviderControlStore(redis, keys);
 
   async function process(job: Job<ProviderControlJob | PreflightJob>): Promise<void> {
     if ('preflight' in job.data) {
@@ -161,23 +128,22 @@ export function startProviderControlWorker(deps: ProviderControlWorkerDeps): Wor
     const provider = job.data.provider;
     const campaign = deps.providers.campaigns[provider];
     if (!campaign) return;
-    const key = keys.campaign.control(provider);
     // A request that arrives while a call is in flight is seen here on the next turn: the loop ends
     // only when what the provider confirmed is the latest wanted state.
     for (;;) {
       const state = (await providerControl.states()).find((s) => s.provider === provider);
       if (!state || state.gave_up || state.confirmed?.seq === state.seq) return;
-      await redis.hincrby(key, 'attempts', 1);
+      await control.countAttempt(provider);
       try {
         await (state.want === 'pause' ? campaign.pause() : campaign.activate());
       } catch (err) {
-        await redis.hset(key, 'last_error', describeError(err));
+        await control.recordError(provider, describeError(err));
         logger.warn({ provider, action: state.want, attempt: state.attempts + 1, error: describeError(err) }, 'provider campaign control not confirmed yet');
         // Our key or campaign id is wrong: repeating cannot help, a person must act.
         if (err instanceof HttpStatusError && [400, 401, 403, 404].includes(err.status)) throw new UnrecoverableError(`${provider} refused to ${state.want} campaign ${campaign.id}: HTTP ${err.status}`);
         throw err;
       }
-      await redis.hset(key, { confirmed_seq: state.seq, confirmed: state.want, confirmed_at: new Date().toISOString(), last_error: '' });
+      await control.confirm(provider, state.seq, state.want);
       await deps.audit.append({ actor: state.requested_by || 'system', action: `provider.${state.want}`, subject: `${provider}:${campaign.id}`, details: { attempts: state.attempts + 1, reason: state.reason } });
       logger.info({ provider, action: state.want, attempts: state.attempts + 1 }, 'provider confirmed the campaign control');
     }
@@ -204,7 +170,7 @@ export function startProviderControlWorker(deps: ProviderControlWorkerDeps): Wor
     void (async () => {
       const state = (await providerControl.states()).find((s) => s.provider === provider);
       if (!state) return;
-      await redis.hset(keys.campaign.control(provider), 'gave_up_seq', state.seq);
+      await control.giveUp(provider, state.seq);
       await deps.notifier.alert(
         'CRITICAL',
         `Could not ${state.want} the ${provider} campaign ${state.campaign_id} after ${state.attempts} attempt(s) (${err.message}): ${state.want === 'pause' ? 'it may still be sending. Pause it by hand in ' + provider : 'activate it by hand in ' + provider}, then check its API key and campaign id.`,
@@ -229,9 +195,6 @@ export type ProviderSendDeps = Pick<CampaignPreflightDeps, 'redis' | 'keys' | 'l
   providerControl: Pick<ProviderControl, 'request'>;
 };
 
-/** How long a day's provider-side sends are kept (the day and the next, for status across midnight). */
-const PROVIDER_SENDS_TTL_S = 3 * 24 * 3600;
-
 /**
  * Counts one `email_sent` event of our Instantly campaign toward the day's provider-side total
  * (every step, not only the first email CAIO adds), idempotently by event id. When the policy
@@ -243,13 +206,12 @@ export async function countProviderSend(deps: ProviderSendDeps, event: { id: str
   if (!campaign || event.campaign_id !== campaign.id) return;
   const at = new Date(event.at);
   const { day, cap } = await deps.gate.sendsToday(Number.isNaN(at.getTime()) ? new Date() : at);
-  const key = deps.keys.campaign.providerSends(day);
-  const result = await deps.redis.multi().sadd(key, event.id).scard(key).expire(key, PROVIDER_SENDS_TTL_S).exec();
-  const count = Number(result?.[1]?.[1] ?? 0);
+  const sends = createProviderSends(deps.redis, deps.keys);
+  const count = await sends.count(day, event.id);
   if (count <= cap) return;
   const safety = await deps.policy.safety();
   if (!safety || safety.shadow_mode || !safety.actually_send) return;
-  if ((await deps.redis.set(deps.keys.campaign.capPaused(day), '1', 'EX', PROVIDER_SENDS_TTL_S, 'NX')) !== 'OK') return;
+  if (!(await sends.claimCapPause(day))) return;
   const reason = `Instantly sent ${count} emails on ${day}, above the daily cap of ${cap}`;
   deps.logger.error({ day, count, cap, campaign: campaign.id }, 'provider-side sends above the cap: pausing the campaign');
   await deps.notifier.alert('CRITICAL', `${reason} (all steps of campaign ${campaign.id}): the campaign is being paused. Check its daily_limit in Instantly; /caio resume activates it again.`, { day, count, cap });
@@ -259,5 +221,5 @@ export async function countProviderSend(deps: ProviderSendDeps, event: { id: str
 /** Today's provider-side total (all steps), for status. */
 export async function providerSendsToday(deps: Pick<ProviderSendDeps, 'redis' | 'keys' | 'gate'>): Promise<{ day: string; count: number; cap: number }> {
   const { day, cap } = await deps.gate.sendsToday();
-  return { day, count: await deps.redis.scard(deps.keys.campaign.providerSends(day)), cap };
+  return { day, count: await createProviderSends(deps.redis, deps.keys).total(day), cap };
 }

@@ -1,0 +1,51 @@
+import { Redis } from 'ioredis';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { createKeys, deleteByPrefix, type Keys } from '../../src/core/keys.ts';
+import { PROVIDER_SENDS_TTL_S, createProviderSends, type ProviderSends } from '../../src/core/provider-sends.ts';
+import { TEST_REDIS_URL, uniquePrefix } from '../helpers/harness.ts';
+
+// The day's provider-side sends against a real Redis: an event counts once, the day's keys
+// expire, and the cap pause is claimed once a day.
+
+let redis: Redis;
+let keys: Keys;
+let prefix: string;
+let sends: ProviderSends;
+
+beforeAll(() => {
+  redis = new Redis(TEST_REDIS_URL, { maxRetriesPerRequest: null });
+});
+beforeEach(() => {
+  prefix = uniquePrefix('provider-sends');
+  keys = createKeys(prefix);
+  sends = createProviderSends(redis, keys);
+});
+afterEach(async () => {
+  await deleteByPrefix(redis, prefix);
+});
+afterAll(() => redis.disconnect());
+
+async function expectTtl(key: string): Promise<void> {
+  const ttl = await redis.ttl(key);
+  expect(ttl).toBeGreaterThan(PROVIDER_SENDS_TTL_S - 10);
+  expect(ttl).toBeLessThanOrEqual(PROVIDER_SENDS_TTL_S);
+}
+
+describe('provider sends', () => {
+  it('counts each event id once per day and keeps the day for three days', async () => {
+    expect(await sends.total('2026-01-02')).toBe(0);
+    expect(await sends.count('2026-01-02', 'ev-1')).toBe(1);
+    expect(await sends.count('2026-01-02', 'ev-2')).toBe(2);
+    expect(await sends.count('2026-01-02', 'ev-1')).toBe(2);
+    expect(await sends.count('2026-01-03', 'ev-1')).toBe(1);
+    expect(await sends.total('2026-01-02')).toBe(2);
+    await expectTtl(keys.campaign.providerSends('2026-01-02'));
+  });
+
+  it('lets one caller a day claim the cap pause', async () => {
+    expect(await sends.claimCapPause('2026-01-02')).toBe(true);
+    expect(await sends.claimCapPause('2026-01-02')).toBe(false);
+    expect(await sends.claimCapPause('2026-01-03')).toBe(true);
+    await expectTtl(keys.campaign.capPaused('2026-01-02'));
+  });
+});
