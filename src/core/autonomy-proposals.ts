@@ -66,6 +66,10 @@ export interface Proposals {
   /** Records the first decision; a later one gets the first back. Closes the subject's open slot. */
   decide(id: string, status: Exclude<ProposalStatus, 'open'>, by: string, supersededBy?: string): Promise<DecideResult>;
   setSlackMessage(id: string, channel: string, ts: string): Promise<void>;
+  /** Names the proposal that replaced a superseded one (made after the decision, so set apart from it). */
+  setSupersededBy(id: string, nextId: string): Promise<void>;
+  /** A decided proposal whose change could not be made after all (the policy moved): superseded instead. */
+  markSuperseded(id: string): Promise<void>;
 }
 
 function toProposal(hash: Record<string, string>): Proposal | null {
@@ -129,6 +133,12 @@ export function createProposals(redis: Redis, keys: Pick<Keys, 'autonomy'>): Pro
     },
     async setSlackMessage(id, channel, ts) {
       await redis.hset(k.proposal(id), { slack_channel: channel, slack_ts: ts });
+    },
+    async setSupersededBy(id, nextId) {
+      await redis.hset(k.proposal(id), 'superseded_by', nextId);
+    },
+    async markSuperseded(id) {
+      await redis.hset(k.proposal(id), 'status', 'superseded');
     },
   };
   return proposals;

@@ -1,21 +1,13 @@
 import { proposeWeights, type AnnealProposal } from '../core/anneal.ts';
 import type { Proposal } from '../core/autonomy-proposals.ts';
+import { createAutonomyStore, type AppliedAnneal } from '../core/autonomy-store.ts';
 import type { IcpConfig } from '../core/config.ts';
 import { createAutonomy, type AutonomyDeps, type ProposalOutcome } from './autonomy-service.ts';
 import { changePolicy } from './policy-change.ts';
 
 const DAY_MS = 86_400_000;
 
-/** One applied weight change, kept so `caio anneal --revert` can restore the weights before it. */
-export interface AppliedAnneal {
-  proposal: string;
-  by: string;
-  at: string;
-  before: IcpConfig['weights'];
-  after: IcpConfig['weights'];
-  from_version: number | null;
-  to_version: number;
-}
+export type { AppliedAnneal } from '../core/autonomy-store.ts';
 
 export type AnnealRun =
   | { kind: 'proposed'; proposal: Proposal; created: boolean }
@@ -35,10 +27,10 @@ export type RevertOutcome =
  * cluster policy (versioned, audited before/after, announced), and `caio anneal --revert` undoes it.
  */
 export function createAnnealing(deps: AutonomyDeps, now: () => Date = () => new Date()) {
-  const { redis, keys, audit, notifier } = deps;
+  const { audit, notifier } = deps;
   const cfg = deps.config.autonomy.anneal;
   const autonomy = createAutonomy(deps, now);
-  const k = keys.autonomy;
+  const autonomyStore = createAutonomyStore(deps.redis, deps.keys);
 
   async function analyse(window?: { from: number; to: number }): Promise<{ analysis: AnnealProposal; icp: IcpConfig; version: number } | { problem: string }> {
     deps.policy.invalidate();
@@ -64,7 +56,7 @@ export function createAnnealing(deps: AutonomyDeps, now: () => Date = () => new 
     // A newer analysis replaces the open card: its buttons then say "out of date".
     if (open && (await autonomy.proposals.decide(open.id, 'superseded', 'system')).ok) await notifier.autonomyProposal?.(open.id, 'superseded');
     const { proposal, created } = await autonomy.proposals.create({ subject: 'anneal', data: { kind: 'anneal', analysis, policy_version: version }, fingerprint: analysis.fingerprint, by });
-    if (open && created) await redis.hset(k.proposal(open.id), 'superseded_by', proposal.id);
+    if (open && created) await autonomy.proposals.setSupersededBy(open.id, proposal.id);
     if (created) {
       await audit.append({ actor: by, action: 'autonomy.anneal.proposed', subject: 'anneal', details: { proposal: proposal.id, before: analysis.before, after: analysis.after, tier_changes: analysis.tier_changes } });
       await notifier.autonomyProposal?.(proposal.id, 'open');
@@ -88,7 +80,7 @@ export function createAnnealing(deps: AutonomyDeps, now: () => Date = () => new 
         if (superseded.ok) await notifier.autonomyProposal?.(id, 'superseded');
         const next = await propose('system');
         const why = next.kind === 'proposed' ? 'see the new proposal' : next.kind === 'policy_invalid' ? next.problem : next.kind === 'no_change' ? 'the new outcomes propose no change' : (next.analysis.not_enough_data ?? '');
-        if (next.kind === 'proposed' && superseded.ok) await redis.hset(k.proposal(id), 'superseded_by', next.proposal.id);
+        if (next.kind === 'proposed' && superseded.ok) await autonomy.proposals.setSupersededBy(id, next.proposal.id);
         return { kind: 'out_of_date', next: next.kind === 'proposed' ? next.proposal : null, why };
       }
       const decided = await autonomy.proposals.decide(id, 'applied', by);
@@ -101,12 +93,12 @@ export function createAnnealing(deps: AutonomyDeps, now: () => Date = () => new 
         : null;
       if (outcome?.kind !== 'changed') {
         // The policy moved (or broke) between the check and the change: this card is out of date after all.
-        await redis.hset(k.proposal(id), 'status', 'superseded');
+        await autonomy.proposals.markSuperseded(id);
         await notifier.autonomyProposal?.(id, 'superseded');
         return { kind: 'out_of_date', next: null, why: `the policy changed meanwhile (${outcome?.kind ?? 'invalid'}); run /caio anneal again` };
       }
       const entry: AppliedAnneal = { proposal: id, by, at: now().toISOString(), before: analysis.before, after: analysis.after, from_version: outcome.before?.version ?? null, to_version: outcome.after.version };
-      await redis.multi().lpush(k.annealHistory, JSON.stringify(entry)).ltrim(k.annealHistory, 0, 99).set(k.annealReviewed, JSON.stringify({ by, at: entry.at, action: 'applied', proposal: id })).exec();
+      await autonomyStore.recordAppliedAnneal(entry);
       await audit.append({
         actor: by,
         action: 'autonomy.anneal.applied',
@@ -121,9 +113,9 @@ export function createAnnealing(deps: AutonomyDeps, now: () => Date = () => new 
 
     /** Restores the weights before the last applied proposal, if nobody changed them since. */
     async revert(by: string): Promise<RevertOutcome> {
-      const raw = await redis.lindex(k.annealHistory, 0);
-      if (!raw) return { kind: 'nothing_to_revert' };
-      const entry = JSON.parse(raw) as AppliedAnneal;
+      const last = await autonomyStore.lastAppliedAnneal();
+      if (!last) return { kind: 'nothing_to_revert' };
+      const { entry } = last;
       deps.policy.invalidate();
       const read = await deps.policy.read();
       if (!read.ok) return { kind: 'refused', why: read.problem };
@@ -131,7 +123,7 @@ export function createAnnealing(deps: AutonomyDeps, now: () => Date = () => new 
       const next = { ...read.stored.policy, icp: { ...read.stored.policy.icp, weights: entry.before } };
       const outcome = await changePolicy(deps, { next, by, expectedVersion: read.stored.version, confirmed: true });
       if (outcome.kind !== 'changed') return { kind: 'refused', why: `the policy did not change (${outcome.kind})` };
-      await redis.lrem(k.annealHistory, 1, raw);
+      await autonomyStore.forgetAppliedAnneal(last.stored);
       await audit.append({ actor: by, action: 'autonomy.anneal.reverted', subject: 'anneal', details: { proposal: entry.proposal, before: entry.after, after: entry.before, to_version: outcome.after.version } });
       return { kind: 'reverted', entry, version: outcome.after.version };
     },
@@ -156,18 +148,18 @@ const WATCH_MS = 3_600_000;
 /** The weekly self-annealing: every worker process looks hourly; the first to claim the week runs it. */
 export function startAnnealWatch(deps: AutonomyDeps): { close(): Promise<void> } {
   const annealing = createAnnealing(deps);
+  const autonomyStore = createAutonomyStore(deps.redis, deps.keys);
   let running: Promise<void> | null = null;
   const tick = () => {
     if (running) return;
     running = (async () => {
-      const claimed = await deps.redis.set(deps.keys.autonomy.annealWeek(isoWeek(new Date())), new Date().toISOString(), 'EX', 14 * 86_400, 'NX');
-      if (claimed !== 'OK') return;
+      if (!(await autonomyStore.claimAnnealWeek(isoWeek(new Date()), new Date().toISOString()))) return;
       const run = await annealing.propose('system:weekly');
       deps.logger.info({ result: run.kind }, 'weekly self-annealing ran');
     })()
       .catch(async (err: unknown) => {
         deps.logger.warn({ err }, 'weekly self-annealing failed: the next hour tries again');
-        await deps.redis.del(deps.keys.autonomy.annealWeek(isoWeek(new Date()))).catch(() => undefined);
+        await autonomyStore.releaseAnnealWeek(isoWeek(new Date())).catch(() => undefined);
       })
       .finally(() => (running = null));
   };

@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
 import type { Approval } from '../core/approvals.ts';
-import { evaluateGates, revocationReason, segmentEarned, kpisOf, type AutonomyReport, type Baseline, type SegmentRow } from '../core/autonomy.ts';
+import { evaluateGates, revocationReason, segmentEarned, kpisOf, type AutonomyReport, type SegmentRow } from '../core/autonomy.ts';
 import { createProposals, type Proposal } from '../core/autonomy-proposals.ts';
+import { createAutonomyStore, type EnabledSegment } from '../core/autonomy-store.ts';
 import { featureFractions } from '../core/icp-score.ts';
 import { KPI_FIELD } from '../core/kpis.ts';
 import { ALL, countPositiveReply, createSegmentKpis, dayOf, daysEnding, metricOf, segmentOf, sumCounters, type Counters } from '../core/segment-kpis.ts';
@@ -12,13 +13,7 @@ export type AutonomyDeps = Pick<PipelineDeps, 'config' | 'redis' | 'keys' | 'aud
 
 const DAY_MS = 86_400_000;
 
-/** A segment that auto-approves: who enabled it, when, from which proposal, and its email counters then. */
-export interface EnabledSegment {
-  by: string;
-  at: string;
-  proposal: string;
-  baseline: Baseline;
-}
+export type { EnabledSegment } from '../core/autonomy-store.ts';
 
 /** Everything /caio autonomy, App Home and `caio autonomy` show, read at one moment. */
 export interface AutonomyView {
@@ -56,12 +51,9 @@ export function createAutonomy(deps: AutonomyDeps, now: () => Date = () => new D
   const cfg = deps.config.autonomy;
   const kpis = createSegmentKpis(redis, keys);
   const proposals = createProposals(redis, keys);
-  const k = keys.autonomy;
+  const autonomyStore = createAutonomyStore(redis, keys);
 
-  async function enabledSegments(): Promise<Record<string, EnabledSegment>> {
-    const raw = await redis.hgetall(k.enabled);
-    return Object.fromEntries(Object.entries(raw).map(([segment, json]) => [segment, JSON.parse(json) as EnabledSegment]));
-  }
+  const enabledSegments = (): Promise<Record<string, EnabledSegment>> => autonomyStore.enabledSegments();
 
   async function view(at = now()): Promise<AutonomyView> {
     const days = daysEnding(at, Math.max(cfg.window_days, TREND_DAYS));
@@ -74,7 +66,7 @@ export function createAutonomy(deps: AutonomyDeps, now: () => Date = () => new D
       enabledSegments(),
       kpis.readEarning(),
       kpis.mailedBetween(annealFrom, at.getTime()),
-      redis.exists(k.annealReviewed),
+      autonomyStore.annealReviewed(),
     ]);
     const window = sumCounters(dayCounters.slice(-cfg.window_days));
     const report = evaluateGates({
@@ -84,7 +76,7 @@ export function createAutonomy(deps: AutonomyDeps, now: () => Date = () => new D
       interventions,
       stopped: stop.stopped,
       today: dayOf(at),
-      annealing: { mailed, reviewed: reviewed === 1 },
+      annealing: { mailed, reviewed },
     });
     const ids = new Set([...Object.keys(window), ...Object.keys(earning), ...Object.keys(enabled)]);
     ids.delete(ALL);
@@ -106,16 +98,16 @@ export function createAutonomy(deps: AutonomyDeps, now: () => Date = () => new D
 
   /** Posts a proposal for the segment when it earned one and none is open (null: not earned, with why). */
   async function propose(segment: string, by: string): Promise<{ proposal: Proposal | null; why: string }> {
-    if (await redis.hexists(k.enabled, segment)) return { proposal: null, why: 'it already auto-approves' };
+    if (await autonomyStore.isEnabled(segment)) return { proposal: null, why: 'it already auto-approves' };
     const open = await proposals.open(segment);
     if (open) return { proposal: open, why: 'a proposal is open' };
     const earning = await kpis.readEarning();
     // The cheap checks first: the gates read a month of counters.
     const quick = segmentEarned(cfg, earning, segment, { allPass: true });
     if (!quick.earned) return { proposal: null, why: quick.why };
-    const dismissedAt = await redis.hget(k.dismissed, segment);
-    if (dismissedAt !== null && quick.decisions < Number(dismissedAt) + cfg.min_decisions) {
-      return { proposal: null, why: `dismissed at ${dismissedAt} decisions: proposed again after ${Number(dismissedAt) + cfg.min_decisions}` };
+    const dismissedAt = await autonomyStore.dismissedAt(segment);
+    if (dismissedAt !== null && quick.decisions < dismissedAt + cfg.min_decisions) {
+      return { proposal: null, why: `dismissed at ${dismissedAt} decisions: proposed again after ${dismissedAt + cfg.min_decisions}` };
     }
     const { report } = await view();
     const earned = segmentEarned(cfg, earning, segment, report);
@@ -135,20 +127,18 @@ export function createAutonomy(deps: AutonomyDeps, now: () => Date = () => new D
 
   /** Takes a segment's auto-approval away (once), resets what it earned, posts and audits why. */
   async function revoke(segment: string, reason: string, by = 'system'): Promise<boolean> {
-    const removed = await redis.hdel(k.enabled, segment);
-    if (removed === 0) return false;
+    if (!(await autonomyStore.disable(segment))) return false;
     await kpis.resetEarning(segment);
     // It earns it from zero: an earlier Dismiss no longer holds a new proposal back.
-    await redis.hdel(k.dismissed, segment);
+    await autonomyStore.clearDismissal(segment);
     await audit.append({ actor: by, action: 'autonomy.revoked', subject: segment, details: { reason } });
     await notifier.alert('WARNING', `Auto-approval of ${segment} revoked: ${reason}. A person approves its emails again; it can earn auto-approval anew.`, { segment, reason });
     return true;
   }
 
   async function checkRevocation(segment: string): Promise<void> {
-    const raw = await redis.hget(k.enabled, segment);
-    if (!raw) return;
-    const state = JSON.parse(raw) as EnabledSegment;
+    const state = await autonomyStore.enabledSegment(segment);
+    if (!state) return;
     const reason = revocationReason(cfg, await kpis.readTotal(), segment, state.baseline);
     if (reason) await revoke(segment, reason);
   }
@@ -166,7 +156,7 @@ export function createAutonomy(deps: AutonomyDeps, now: () => Date = () => new D
       // The AI crafter's flag (issue 13), read loosely: a lead written before it has none.
       if ((lead as { craft?: { grounded?: boolean } }).craft?.grounded === false) return null;
       const segment = segmentOf(lead);
-      return (await redis.hexists(k.enabled, segment)) === 1 ? segment : null;
+      return (await autonomyStore.isEnabled(segment)) ? segment : null;
     },
 
     /**
@@ -215,7 +205,7 @@ export function createAutonomy(deps: AutonomyDeps, now: () => Date = () => new D
         const superseded = await proposals.decide(id, 'superseded', 'system');
         const next = await propose(segment, 'system');
         if (superseded.ok) {
-          if (next.proposal) await redis.hset(k.proposal(id), 'superseded_by', next.proposal.id);
+          if (next.proposal) await proposals.setSupersededBy(id, next.proposal.id);
           await notifier.autonomyProposal?.(id, 'superseded');
         }
         return { kind: 'out_of_date', next: next.proposal, why: next.why };
@@ -229,7 +219,7 @@ export function createAutonomy(deps: AutonomyDeps, now: () => Date = () => new D
         proposal: id,
         baseline: { sent: metricOf(total, segment, 'sent'), bounced: metricOf(total, segment, 'bounced'), replied: metricOf(total, segment, 'replied') },
       };
-      if ((await redis.hsetnx(k.enabled, segment, JSON.stringify(state))) === 1) {
+      if (await autonomyStore.enable(segment, state)) {
         await audit.append({ actor: by, action: 'autonomy.enabled', subject: segment, details: { proposal: id, decisions: proposal.data.decisions, clean: proposal.data.clean } });
       }
       await notifier.autonomyProposal?.(id, 'enabled');
@@ -241,8 +231,8 @@ export function createAutonomy(deps: AutonomyDeps, now: () => Date = () => new D
       const decided = await proposals.decide(id, 'dismissed', by);
       if (!decided.ok) return decided.reason === 'not_found' ? { kind: 'not_found' } : { kind: 'already_decided', proposal: decided.proposal };
       const { data } = decided.proposal;
-      if (data.kind === 'segment') await redis.hset(k.dismissed, data.segment, String(data.decisions));
-      else await redis.set(k.annealReviewed, JSON.stringify({ by, at: now().toISOString(), action: 'dismissed', proposal: id }));
+      if (data.kind === 'segment') await autonomyStore.recordDismissal(data.segment, data.decisions);
+      else await autonomyStore.recordAnnealReview({ by, at: now().toISOString(), action: 'dismissed', proposal: id });
       await audit.append({ actor: by, action: data.kind === 'segment' ? 'autonomy.dismissed' : 'autonomy.anneal.dismissed', subject: decided.proposal.subject, details: { proposal: id } });
       await notifier.autonomyProposal?.(id, 'dismissed');
       return { kind: 'done', proposal: decided.proposal };
