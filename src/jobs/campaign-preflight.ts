@@ -1,13 +1,14 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { Audit } from '../core/audit.ts';
-import { campaignProblems, campaignStatusName, emailStepCount, type CampaignCheck, type CampaignProblem } from '../core/campaign.ts';
+import { campaignProblems, campaignStatusName, emailStepCount, type CampaignCheck } from '../core/campaign.ts';
 import type { Config } from '../core/config.ts';
 import { ProviderDeferredError } from '../core/http-client.ts';
 import type { Keys } from '../core/keys.ts';
 import type { Logger } from '../core/logger.ts';
 import type { Notifier } from '../core/notifier.ts';
 import type { PolicyStore } from '../core/policy.ts';
+import { createPreflightStore, type PreflightResult } from '../core/preflight-store.ts';
 import type { SafetyGate } from '../core/safety-gate.ts';
 import type { CampaignRead } from '../providers/campaign-types.ts';
 import type { Providers } from '../providers/types.ts';
@@ -19,20 +20,7 @@ import { describeError as describe } from './provider-pause.ts';
  * (src/core/campaign.ts). The result is shared through Redis, so every process agrees; while it
  * fails, live sends park and one CRITICAL alert names the campaign and each failing check.
  */
-export interface PreflightResult {
-  campaign_id: string;
-  campaign_name: string | null;
-  ok: boolean;
-  problems: CampaignProblem[];
-  /** When the campaign was last read (or definitely refused). */
-  checked_at: string;
-  status: number | null;
-  daily_limit: number | null;
-  email_steps: number;
-  stop_on_reply: boolean | null;
-  /** The last read failed in passing (5xx, no answer): this older result was kept. */
-  stale_error?: string | null;
-}
+export type { PreflightResult } from '../core/preflight-store.ts';
 
 export type CampaignPreflightDeps = {
   config: Config;
@@ -76,7 +64,8 @@ const READ_FAILURES: Record<Exclude<CampaignRead, { ok: true }>['reason'], Campa
 };
 
 export function createCampaignPreflight(deps: CampaignPreflightDeps): CampaignPreflight {
-  const { redis, keys, config, logger } = deps;
+  const { config, logger } = deps;
+  const shared = createPreflightStore(deps.redis, deps.keys);
   const settings = config.providers;
   const campaign = deps.providers.campaigns.instantly;
   let firstCheck: Promise<PreflightResult | null> | null = null;
@@ -90,14 +79,13 @@ export function createCampaignPreflight(deps: CampaignPreflightDeps): CampaignPr
   }
 
   async function last(): Promise<PreflightResult | null> {
-    const raw = await redis.get(keys.campaign.preflight);
-    const value = raw ? (JSON.parse(raw) as PreflightResult) : null;
+    const value = await shared.read();
     local = { at: Date.now(), value };
     return value;
   }
 
   async function store(result: PreflightResult): Promise<void> {
-    await redis.set(keys.campaign.preflight, JSON.stringify(result));
+    await shared.save(result);
     local = { at: Date.now(), value: result };
   }
 
@@ -111,12 +99,12 @@ export function createCampaignPreflight(deps: CampaignPreflightDeps): CampaignPr
   /** One alert per distinct failing result, cluster-wide; an INFO when it passes again. */
   async function announce(result: PreflightResult): Promise<void> {
     if (result.ok) {
-      const was = await redis.getdel(keys.campaign.preflightAlerted);
+      const was = await shared.clearAlerted();
       if (was) await deps.notifier.alert('INFO', `Instantly campaign ${result.campaign_id} passes the preflight again: sends resume.`, { campaign: result.campaign_id });
       return;
     }
     const signature = createHash('sha256').update(JSON.stringify([result.campaign_id, result.problems])).digest('hex').slice(0, 16);
-    const previous = await redis.set(keys.campaign.preflightAlerted, signature, 'GET');
+    const previous = await shared.swapAlerted(signature);
     if (previous === signature) return;
     // Unreachable alone is an outage (the breaker alerts too), not a wrong campaign.
     const level = result.problems.every((p) => p.check === 'reachable') ? 'WARNING' : 'CRITICAL';
@@ -132,11 +120,11 @@ export function createCampaignPreflight(deps: CampaignPreflightDeps): CampaignPr
     if (failedSync?.cap === cap && Date.now() - failedSync.at < settings.preflight_interval_ms) return;
     // One writer per value at a time cluster-wide: a process that finds the same value just claimed leaves it.
     const claim = `${campaign.id}|${cap}`;
-    if ((await redis.set(keys.campaign.dailyLimitSynced, claim, 'PX', settings.preflight_recheck_ms, 'GET')) === claim) return;
+    if (!(await shared.claimDailyLimitWrite(claim, settings.preflight_recheck_ms))) return;
     try {
       await campaign.setDailyLimit(cap);
     } catch (err) {
-      await redis.del(keys.campaign.dailyLimitSynced);
+      await shared.releaseDailyLimitWrite();
       failedSync = { cap, at: Date.now() };
       logger.warn({ campaign: campaign.id, cap, error: describe(err) }, 'could not set the campaign daily_limit to the effective cap');
       return;
@@ -202,7 +190,7 @@ export function createCampaignPreflight(deps: CampaignPreflightDeps): CampaignPr
     if (fresh) return result;
     const token = randomBytes(8).toString('hex');
     // Expires by itself (no release): at most one read per recheck period, cluster-wide.
-    if ((await redis.set(keys.campaign.preflightLock, token, 'PX', settings.preflight_recheck_ms, 'NX')) !== 'OK') return result;
+    if (!(await shared.claimRefresh(token, settings.preflight_recheck_ms))) return result;
     return check();
   }
 
