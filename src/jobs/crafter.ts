@@ -7,6 +7,7 @@ import type { Config } from '../core/config.ts';
 import { estimateTokens, zoneOf } from '../core/context-zones.ts';
 import { parseAnswer } from '../core/crafter-answer.ts';
 import { loadPrompts, planRequest, retryMessage, type PromptInput, type PromptSet } from '../core/crafter-prompt.ts';
+import { createCraftResults } from '../core/craft-results.ts';
 import { createCrafterUsage, type CrafterUsage, type TokenUsage } from '../core/crafter-usage.ts';
 import { craftSequence, SUBJECT_MAX, UNSUBSCRIBE_FOOTER } from '../core/email-template.ts';
 import type { Emergency } from '../core/emergency.ts';
@@ -53,8 +54,6 @@ export interface CrafterDeps {
   metrics?: Pick<Metrics, 'breakerState'> | undefined;
 }
 
-/** A crafted result is kept this long, so a retried or stalled craft job never pays for the lead twice. */
-const RESULT_TTL_S = 24 * 3600;
 /** Steps that reply in step 1's thread (0-based): 2, 3 and 5. */
 const THREAD_REPLIES = new Set([1, 2, 4]);
 
@@ -88,6 +87,7 @@ export function createCrafterIfConfigured(deps: CrafterDeps): Crafter | null {
 export function createCrafter(deps: CrafterDeps & { llm: LlmClient; prompts: PromptSet; usage: CrafterUsage }, close: () => Promise<void> = async () => undefined): Crafter {
   const { llm, prompts, usage, config, logger } = deps;
   const settings = config.crafter;
+  const results = createCraftResults<CraftResult>(deps.redis, deps.keys);
 
   async function warnBudget(): Promise<void> {
     const day = new Date().toISOString().slice(0, 10);
@@ -103,8 +103,8 @@ export function createCrafter(deps: CrafterDeps & { llm: LlmClient; prompts: Pro
     prompts,
     close,
     async craft(lead, icp, waitedMs) {
-      const cached = await deps.redis.get(deps.keys.crafter.result(lead.ref));
-      if (cached) return JSON.parse(cached) as CraftResult;
+      const cached = await results.get(lead.ref);
+      if (cached) return cached;
 
       const info: CraftInfo = {
         author: 'template',
@@ -182,7 +182,7 @@ export function createCrafter(deps: CrafterDeps & { llm: LlmClient; prompts: Pro
             cost_usd: Number(c.usage.cost_usd.toFixed(6)),
           },
         });
-        await deps.redis.set(deps.keys.crafter.result(lead.ref), JSON.stringify(result), 'EX', RESULT_TTL_S);
+        await results.keep(lead.ref, result);
         logger.info({ lead: lead.ref, author: c.author, fallback: c.fallback, grounded: c.grounded, zones: c.zones, calls: c.usage.calls }, 'crafted');
         return result;
       };
