@@ -1,3 +1,4 @@
+import { createCreditUsage } from '../core/credit-usage.ts';
 import { daysEnding } from '../core/segment-kpis.ts';
 import type { ReportData } from '../core/report-html.ts';
 import { STAGES } from '../core/types.ts';
@@ -8,7 +9,7 @@ import type { PipelineDeps } from './deps.ts';
 /** Runs summed into the report's funnel. */
 const FUNNEL_RUNS = 50;
 
-/** Daily credit counters are kept 40 days (providers/credits.ts): the report shows at most 30. */
+/** Daily credit counters are kept 40 days (src/core/credit-usage.ts): the report shows at most 30. */
 const CREDIT_DAYS = 30;
 
 /** Everything `caio report` draws, read from the same counters as /caio autonomy. */
@@ -21,13 +22,13 @@ export async function loadReportData(deps: AutonomyDeps & Pick<PipelineDeps, 'st
     autonomy.view(now),
     autonomy.kpis.readDays(days),
     deps.store.listRuns(FUNNEL_RUNS),
-    deps.redis.mget(...creditDays.flatMap((day) => BUDGETS.map((budget) => deps.keys.creditUsage(budget, day)))),
+    createCreditUsage(deps.redis, deps.keys).used(creditDays.flatMap((day) => BUDGETS.map((budget) => [budget, day] as const))),
   ]);
   const funnel = STAGES.map((stage) => {
     const sum = (f: 'in' | 'out' | 'dropped' | 'errors') => runs.reduce((total, run) => total + run.stages[stage][f], 0);
     return { stage, in: sum('in'), out: sum('out'), dropped: sum('dropped'), errors: sum('errors') };
   });
-  const credits = creditDays.flatMap((day, i) => BUDGETS.map((budget, j) => ({ day, budget, used: Number(creditValues[i * BUDGETS.length + j] ?? 0) }))).filter((c) => c.used > 0);
+  const credits = creditDays.flatMap((day, i) => BUDGETS.map((budget, j) => ({ day, budget, used: creditValues[i * BUDGETS.length + j] ?? 0 }))).filter((c) => c.used > 0);
   return {
     generated_at: now.toISOString(),
     window_days: cfg.window_days,

@@ -1,16 +1,12 @@
 import type { Redis } from 'ioredis';
 import type { ProvidersConfig } from '../core/config.ts';
+import { createCreditUsage } from '../core/credit-usage.ts';
 import type { Keys } from '../core/keys.ts';
 import type { Logger } from '../core/logger.ts';
-import { loadScripts } from '../core/lua.ts';
 import type { Notifier } from '../core/notifier.ts';
 
 export type BudgetName = keyof ProvidersConfig['budgets'];
 export const BUDGETS: readonly BudgetName[] = ['apollo_reveals', 'clay_credits', 'bettercontact_lookups'];
-
-/** How long a day's and a month's usage counters are kept (past their period, for status reads). */
-const DAY_USAGE_TTL_S = 40 * 86_400;
-const MONTH_USAGE_TTL_S = 400 * 86_400;
 
 /** Budget periods in UTC: `2026-11-28` and `2026-11`. */
 export function periods(now = new Date()): { day: string; month: string } {
@@ -33,21 +29,17 @@ export interface Credits {
 
 /** Credit budgets per day and per month in Redis, shared by every worker. */
 export function createCredits(deps: CreditDeps & { notifier: Notifier; logger: Logger }): Credits {
-  const scripts = loadScripts(deps.redis);
-  const { keys } = deps;
+  const usage = createCreditUsage(deps.redis, deps.keys);
   return {
     async reserve(budget, cost) {
       if (cost <= 0) return true;
       const p = periods();
       const limits = deps.config.providers.budgets[budget];
-      const result = await scripts.reserveCredits(
-        { day: keys.creditUsage(budget, p.day), month: keys.creditUsage(budget, p.month) },
-        { cost, dayLimit: limits.daily ?? -1, monthLimit: limits.monthly ?? -1, dayTtlS: DAY_USAGE_TTL_S, monthTtlS: MONTH_USAGE_TTL_S },
-      );
+      const result = await usage.reserve(budget, p, cost, limits);
       if (result === 'ok') return true;
       const period = result === 'day' ? p.day : p.month;
       // One warning per budget and period, however many workers hit the ceiling.
-      const first = await deps.redis.set(keys.creditWarned(budget, period), '1', 'EX', result === 'day' ? 2 * 86_400 : 40 * 86_400, 'NX');
+      const first = await usage.claimWarning(budget, period, result);
       if (first) {
         const limit = result === 'day' ? limits.daily : limits.monthly;
         await deps.notifier
@@ -59,7 +51,7 @@ export function createCredits(deps: CreditDeps & { notifier: Notifier; logger: L
     async refund(budget, cost) {
       if (cost <= 0) return;
       const p = periods();
-      await deps.redis.multi().decrby(keys.creditUsage(budget, p.day), cost).decrby(keys.creditUsage(budget, p.month), cost).exec();
+      await usage.refund(budget, p, cost);
     },
   };
 }
@@ -73,11 +65,11 @@ export interface BudgetUsage {
 /** Credit usage for `caio status` and `/caio status`. */
 export async function getCreditUsage(deps: CreditDeps, now = new Date()): Promise<BudgetUsage[]> {
   const p = periods(now);
-  const values = await deps.redis.mget(...BUDGETS.flatMap((b) => [deps.keys.creditUsage(b, p.day), deps.keys.creditUsage(b, p.month)]));
+  const values = await createCreditUsage(deps.redis, deps.keys).used(BUDGETS.flatMap((b) => [[b, p.day], [b, p.month]] as const));
   return BUDGETS.map((budget, i) => ({
     budget,
-    day: { period: p.day, used: Number(values[2 * i] ?? 0), limit: deps.config.providers.budgets[budget].daily },
-    month: { period: p.month, used: Number(values[2 * i + 1] ?? 0), limit: deps.config.providers.budgets[budget].monthly },
+    day: { period: p.day, used: values[2 * i] ?? 0, limit: deps.config.providers.budgets[budget].daily },
+    month: { period: p.month, used: values[2 * i + 1] ?? 0, limit: deps.config.providers.budgets[budget].monthly },
   }));
 }
 

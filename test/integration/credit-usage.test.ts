@@ -1,0 +1,56 @@
+import { Redis } from 'ioredis';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { DAY_USAGE_TTL_S, DAY_WARNED_TTL_S, MONTH_USAGE_TTL_S, MONTH_WARNED_TTL_S, createCreditUsage, type CreditUsage } from '../../src/core/credit-usage.ts';
+import { createKeys, deleteByPrefix, type Keys } from '../../src/core/keys.ts';
+import { TEST_REDIS_URL, uniquePrefix } from '../helpers/harness.ts';
+
+// The credit counters against a real Redis: a reservation counts in the day and the month or in
+// neither, refunds give it back, the counters and the warning markers expire, one warning per period.
+
+let redis: Redis;
+let keys: Keys;
+let prefix: string;
+let usage: CreditUsage;
+
+beforeAll(() => {
+  redis = new Redis(TEST_REDIS_URL, { maxRetriesPerRequest: null });
+});
+beforeEach(() => {
+  prefix = uniquePrefix('credit-usage');
+  keys = createKeys(prefix);
+  usage = createCreditUsage(redis, keys);
+});
+afterEach(async () => {
+  await deleteByPrefix(redis, prefix);
+});
+afterAll(() => redis.disconnect());
+
+const p = { day: '2026-11-28', month: '2026-11' };
+
+async function expectTtl(key: string, expected: number): Promise<void> {
+  const ttl = await redis.ttl(key);
+  expect(ttl).toBeGreaterThan(expected - 10);
+  expect(ttl).toBeLessThanOrEqual(expected);
+}
+
+describe('credit usage', () => {
+  it('reserves within both limits, refuses past either, and refunds', async () => {
+    expect(await usage.reserve('apollo_reveals', p, 3, { daily: 5, monthly: null })).toBe('ok');
+    expect(await usage.reserve('apollo_reveals', p, 3, { daily: 5, monthly: null })).toBe('day');
+    expect(await usage.reserve('apollo_reveals', p, 2, { daily: null, monthly: 4 })).toBe('month');
+    expect(await usage.used([['apollo_reveals', p.day], ['apollo_reveals', p.month], ['clay_credits', p.day]])).toEqual([3, 3, 0]);
+    await expectTtl(keys.creditUsage('apollo_reveals', p.day), DAY_USAGE_TTL_S);
+    await expectTtl(keys.creditUsage('apollo_reveals', p.month), MONTH_USAGE_TTL_S);
+    await usage.refund('apollo_reveals', p, 2);
+    expect(await usage.used([['apollo_reveals', p.day], ['apollo_reveals', p.month]])).toEqual([1, 1]);
+  });
+
+  it('lets one caller warn per budget and period', async () => {
+    expect(await usage.claimWarning('clay_credits', p.day, 'day')).toBe(true);
+    expect(await usage.claimWarning('clay_credits', p.day, 'day')).toBe(false);
+    expect(await usage.claimWarning('clay_credits', p.month, 'month')).toBe(true);
+    expect(await usage.claimWarning('apollo_reveals', p.day, 'day')).toBe(true);
+    await expectTtl(keys.creditWarned('clay_credits', p.day), DAY_WARNED_TTL_S);
+    await expectTtl(keys.creditWarned('clay_credits', p.month), MONTH_WARNED_TTL_S);
+  });
+});
