@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { createClayWebhookUsage } from '../core/clay-webhook-usage.ts';
 import type { Lead } from '../core/types.ts';
 import type { ProviderChannel, ProviderDeps } from './provider-call.ts';
 import type { ClayEnricher } from './types.ts';
@@ -18,7 +19,7 @@ export function createClay(deps: ProviderDeps, channel: ProviderChannel, webhook
   const settings = deps.config.providers;
   // The URL is a secret of sorts: count under a hash of it, so a new webhook starts a new count.
   const webhookId = createHash('sha256').update(webhookUrl).digest('hex').slice(0, 16);
-  const countKey = deps.keys.clayWebhookCount(webhookId);
+  const usage = createClayWebhookUsage(deps.redis, deps.keys);
   const warnAt = Math.ceil(settings.clay_webhook_limit * settings.clay_warn_ratio);
 
   async function skip(lead: Lead, why: string): Promise<void> {
@@ -30,8 +31,8 @@ export function createClay(deps: ProviderDeps, channel: ProviderChannel, webhook
   async function post(row: Record<string, unknown>): Promise<void> {
     // A duplicate row would cost credits twice and use up the webhook: no retry after a lost answer.
     await channel.call({ route: 'webhook', method: 'POST', url: webhookUrl, headers: token ? { 'x-clay-webhook-auth': token } : {}, body: row, idempotent: false });
-    const count = await deps.redis.incr(countKey);
-    if (count >= warnAt && (await deps.redis.set(deps.keys.clayWebhookWarned(webhookId), '1', 'NX'))) {
+    const count = await usage.countSubmission(webhookId);
+    if (count >= warnAt && (await usage.claimWarning(webhookId))) {
       await deps.notifier
         .alert('WARNING', `Clay webhook has taken ${count} of its ${settings.clay_webhook_limit} lifetime submissions: create a new webhook and set CLAY_WORKBOOK_WEBHOOK_URL`, { used: count, limit: settings.clay_webhook_limit })
         .catch((err: unknown) => deps.logger.error({ err }, 'alert failed'));
@@ -50,7 +51,7 @@ export function createClay(deps: ProviderDeps, channel: ProviderChannel, webhook
 
   /** Whether a row may go out now: room left on the webhook and in the credit budget. */
   async function admit(): Promise<'ok' | 'webhook_full' | 'budget'> {
-    const used = Number((await deps.redis.get(countKey)) ?? 0);
+    const used = await usage.submissions(webhookId);
     if (used >= settings.clay_webhook_limit) return 'webhook_full';
     if (!(await deps.credits.reserve('clay_credits', clayCostPerLead(settings.clay_costs)))) return 'budget';
     return 'ok';
