@@ -1,11 +1,13 @@
 import type { Redis } from 'ioredis';
 import type { Keys } from './keys.ts';
+import { loadScripts } from './lua.ts';
+import type { ClayResumeResult } from './ports.ts';
 
 /**
  * The per-lead markers of the enrich stage (src/jobs/enrich.ts): the Clay wait, the "already
  * submitted to Clay" claim, the Clay result the callback stored, and BetterContact's request id.
- * The Clay callback writes the result and reads the wait in one script (lua/record-clay-result.lua,
- * src/jobs/clay-resume.ts); this module is the job's side of the same keys.
+ * The Clay callback (src/jobs/clay-resume.ts) records the result and reads the wait in one script
+ * (lua/record-clay-result.lua); the job reads the result and closes the wait.
  */
 
 /** The wait marker outlives the job's own deadline by this much: the job closes it itself when it times out. */
@@ -14,6 +16,11 @@ export const CLAY_WAIT_GRACE_MS = 60_000;
 export const CLAY_SUBMITTED_TTL_S = 7 * 86_400;
 /** BetterContact's submit is not idempotent: its request id is kept a week, longer than any poll. */
 export const BETTERCONTACT_REQUEST_TTL_S = 7 * 86_400;
+/** A lead's Clay result outlives any wait for it (the enrichment timeout is minutes). */
+export const CLAY_RESULT_TTL_S = 7 * 24 * 3600;
+/** Late callbacks are kept for operators to look at, bounded in count and time. */
+export const CLAY_LATE_KEEP = 1_000;
+export const CLAY_LATE_TTL_S = 7 * 24 * 3600;
 
 export interface EnrichmentMarkers {
   /** Opens the lead's Clay wait until `deadline` (ms); a callback that finds it counts as on time. */
@@ -30,9 +37,16 @@ export interface EnrichmentMarkers {
   releaseClaySubmit(ref: string): Promise<void>;
   betterContactRequest(ref: string): Promise<string | null>;
   rememberBetterContactRequest(ref: string, requestId: string): Promise<void>;
+  /**
+   * The Clay callback's side: records the first result for a known lead; `applied` while the lead
+   * waits (wake its job), `late` after the wait closed (listed for operators), else a duplicate or
+   * an unknown lead.
+   */
+  recordClayResult(ref: string, payload: string): Promise<ClayResumeResult>;
 }
 
-export function createEnrichmentMarkers(redis: Redis, keys: Pick<Keys, 'clayWait' | 'clayResult' | 'claySubmitted' | 'betterContactRequest'>): EnrichmentMarkers {
+export function createEnrichmentMarkers(redis: Redis, keys: Pick<Keys, 'lead' | 'clayWait' | 'clayResult' | 'clayLate' | 'claySubmitted' | 'betterContactRequest'>): EnrichmentMarkers {
+  const scripts = loadScripts(redis);
   return {
     async openClayWait(ref, deadline, timeoutMs) {
       await redis.set(keys.clayWait(ref), String(deadline), 'PX', timeoutMs + CLAY_WAIT_GRACE_MS);
@@ -55,5 +69,10 @@ export function createEnrichmentMarkers(redis: Redis, keys: Pick<Keys, 'clayWait
     async rememberBetterContactRequest(ref, requestId) {
       await redis.set(keys.betterContactRequest(ref), requestId, 'EX', BETTERCONTACT_REQUEST_TTL_S);
     },
+    recordClayResult: async (ref, payload) =>
+      (await scripts.recordClayResult(
+        { lead: keys.lead(ref), result: keys.clayResult(ref), wait: keys.clayWait(ref), late: keys.clayLate },
+        { payload, ref, lateKeep: CLAY_LATE_KEEP, lateTtlS: CLAY_LATE_TTL_S, resultTtlS: CLAY_RESULT_TTL_S },
+      )) as ClayResumeResult,
   };
 }

@@ -2,31 +2,21 @@ import { Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Keys } from '../core/keys.ts';
 import type { Logger } from '../core/logger.ts';
-import { loadScripts } from '../core/lua.ts';
+import { createEnrichmentMarkers } from '../core/enrichment-markers.ts';
 import type { ClayCallback, ClayResultSink, ClayResumeResult } from '../core/ports.ts';
 import { leadJobId, type Queues } from './queues.ts';
 
 export type { ClayResumeResult } from '../core/ports.ts';
-
-/** Late callbacks are kept for operators to look at, bounded in count and time. */
-const LATE_KEEP = 1_000;
-const LATE_TTL_S = 7 * 24 * 3600;
-/** A lead's Clay result outlives any wait for it (the enrichment timeout is minutes). */
-const RESULT_TTL_S = 7 * 24 * 3600;
 
 /**
  * The function the /webhooks/clay route (and the sandbox Clay) calls with a pipeline callback:
  * it records the result once and wakes the lead's parked enrichment job.
  */
 export function createClayResume(deps: { redis: Redis; keys: Keys; queues: Queues; logger: Logger }): ClayResultSink {
-  const scripts = loadScripts(deps.redis);
+  const markers = createEnrichmentMarkers(deps.redis, deps.keys);
   return async (payload: ClayCallback & { lead_id: string }): Promise<ClayResumeResult> => {
     const ref = payload.lead_id;
-    const { keys } = deps;
-    const result = (await scripts.recordClayResult(
-      { lead: keys.lead(ref), result: keys.clayResult(ref), wait: keys.clayWait(ref), late: keys.clayLate },
-      { payload: JSON.stringify(payload), ref, lateKeep: LATE_KEEP, lateTtlS: LATE_TTL_S, resultTtlS: RESULT_TTL_S },
-    )) as ClayResumeResult;
+    const result = await markers.recordClayResult(ref, JSON.stringify(payload));
     if (result === 'applied') {
       await wakeEnrichJob(deps.queues, ref);
     }

@@ -1,7 +1,15 @@
 import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createKeys, deleteByPrefix, type Keys } from '../../src/core/keys.ts';
-import { BETTERCONTACT_REQUEST_TTL_S, CLAY_SUBMITTED_TTL_S, CLAY_WAIT_GRACE_MS, createEnrichmentMarkers, type EnrichmentMarkers } from '../../src/core/enrichment-markers.ts';
+import {
+  BETTERCONTACT_REQUEST_TTL_S,
+  CLAY_LATE_TTL_S,
+  CLAY_RESULT_TTL_S,
+  CLAY_SUBMITTED_TTL_S,
+  CLAY_WAIT_GRACE_MS,
+  createEnrichmentMarkers,
+  type EnrichmentMarkers,
+} from '../../src/core/enrichment-markers.ts';
 import { TEST_REDIS_URL, uniquePrefix } from '../helpers/harness.ts';
 
 // The enrich stage's per-lead markers against a real Redis: the keys they write, their TTLs, and
@@ -67,5 +75,23 @@ describe('enrichment markers', () => {
     const ttl = await redis.ttl(keys.betterContactRequest('r-1'));
     expect(ttl).toBeGreaterThan(BETTERCONTACT_REQUEST_TTL_S - 10);
     expect(ttl).toBeLessThanOrEqual(BETTERCONTACT_REQUEST_TTL_S);
+  });
+
+  it('records the first Clay callback of a known lead: applied while it waits, late after', async () => {
+    expect(await markers.recordClayResult('r-1', '{"email":"a@b.c"}')).toBe('unknown_lead');
+    await redis.hset(keys.lead('r-1'), { ref: '"r-1"' });
+    await markers.openClayWait('r-1', Date.now() + 10_000, 10_000);
+    expect(await markers.recordClayResult('r-1', '{"email":"a@b.c"}')).toBe('applied');
+    expect(await markers.recordClayResult('r-1', '{"email":"x@y.z"}')).toBe('duplicate');
+    expect(await markers.clayResult('r-1')).toBe('{"email":"a@b.c"}');
+    const ttl = await redis.ttl(keys.clayResult('r-1'));
+    expect(ttl).toBeGreaterThan(CLAY_RESULT_TTL_S - 10);
+    expect(ttl).toBeLessThanOrEqual(CLAY_RESULT_TTL_S);
+
+    await redis.hset(keys.lead('r-2'), { ref: '"r-2"' });
+    expect(await markers.recordClayResult('r-2', '{"email":"late@b.c"}')).toBe('late');
+    expect(await redis.lrange(keys.clayLate, 0, -1)).toEqual(['r-2']);
+    expect(await redis.ttl(keys.clayLate)).toBeLessThanOrEqual(CLAY_LATE_TTL_S);
+    expect(await redis.ttl(keys.clayLate)).toBeGreaterThan(CLAY_LATE_TTL_S - 10);
   });
 });
