@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import { normaliseEmail } from './email.ts';
+import { createLeadIndex } from './lead-index.ts';
 import type { Keys } from './keys.ts';
 import type { Notifier } from './notifier.ts';
 import { loadScripts } from './lua.ts';
@@ -163,8 +163,9 @@ function countInto(multi: ReturnType<Redis['multi']>, keys: string[], segment: s
 type DecisionCount = { segment: string; metric: DecisionMetric; day: string };
 type LeadRecord = { ref: string; runId: string; segment: string; features: Record<string, number>; at: Date };
 
-export function createSegmentKpis(redis: Redis, allKeys: Pick<Keys, 'autonomy' | 'leadByEmail' | 'lead'>): SegmentKpis {
+export function createSegmentKpis(redis: Redis, allKeys: Pick<Keys, 'autonomy' | 'leadByEmail' | 'leadByLinkedIn' | 'leadTags' | 'lead'>): SegmentKpis {
   const keys = allKeys.autonomy;
+  const leadIndex = createLeadIndex(redis, allKeys);
   // The decisions of one event-loop tick are counted in one MULTI, the same ones together (HINCRBY
   // by their number): a pipeline auto-approving many leads at once costs a few commands, not ten each.
   const countDecisions = tickBatch(async (decisions: DecisionCount[]) => {
@@ -230,7 +231,7 @@ export function createSegmentKpis(redis: Redis, allKeys: Pick<Keys, 'autonomy' |
       await recordLeads({ ref, runId, segment, features, at });
     },
     async segmentForEmail(email) {
-      const ref = await redis.hget(allKeys.leadByEmail, normaliseEmail(email));
+      const ref = await leadIndex.refByEmail(email);
       return ref ? kpis.segmentForRef(ref) : null;
     },
     async segmentForRef(ref) {
