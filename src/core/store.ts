@@ -69,6 +69,8 @@ export interface Store {
   /** createLead for a batch of one run's leads, in one round trip; returns how many were new. */
   createLeads(runId: string, leads: Lead[]): Promise<number>;
   getLead(ref: string): Promise<Lead | null>;
+  /** Whether a lead with this ref exists (one EXISTS: the Clay callback route checks it on the hot path). */
+  leadExists(ref: string): Promise<boolean>;
   /** Merges a patch into the lead; pass the lead just read to save a round trip. */
   updateLead(ref: string, patch: Partial<Lead>, current?: Lead): Promise<void>;
   runLeadRefs(runId: string): Promise<string[]>;
@@ -212,6 +214,9 @@ export function createStore(redis: Redis, keys: Keys): Store {
     },
     async getLead(ref) {
       return toLead(await redis.hgetall(keys.lead(ref)));
+    },
+    async leadExists(ref) {
+      return (await redis.exists(keys.lead(ref))) === 1;
     },
     async updateLead(ref, patch, known) {
       let current = known?.state ?? null;

@@ -67,10 +67,10 @@ export function createAcceptor(deps: { redis: Redis; keys: WebhookKeys; queue: W
 
 export type Acceptor = ReturnType<typeof createAcceptor>;
 
-/** EXISTS for a route's lookups, bounded like the accept path: Redis down is a 503, never a hang. */
-export async function keyExists(redis: Redis, key: string, timeoutMs = 3_000): Promise<boolean> {
+/** A route's lookup, bounded like the accept path: Redis down is a 503, never a hang. */
+export async function boundedLookup<T>(lookup: Promise<T>, timeoutMs = 3_000): Promise<T> {
   try {
-    return (await withTimeout(redis.exists(key), timeoutMs)) === 1;
+    return await withTimeout(lookup, timeoutMs);
   } catch (err) {
     throw new QueueUnavailableError(err);
   }

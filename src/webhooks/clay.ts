@@ -1,5 +1,5 @@
 import type { Request, Response } from 'express';
-import { bodyHash, keyExists } from './accept.ts';
+import { bodyHash, boundedLookup } from './accept.ts';
 import { clayCallbackSchema, pickEnrichment, PIPELINE_SOURCE, type ClayCallbackBody } from './clay-schema.ts';
 import { parseEmail } from '../core/email.ts';
 import { normaliseLinkedIn } from './rb2b-schema.ts';
@@ -25,7 +25,7 @@ export function createClayHandler(deps: RouteDeps, mode: Mode) {
     }
     const visitorId = body.visitor_id ?? null;
     if (visitorId) {
-      if (!(await keyExists(deps.redis, deps.webhookKeys.visitor(visitorId)))) {
+      if (!(await boundedLookup(deps.visitors.exists(visitorId)))) {
         res.status(404).json({ error: `unknown visitor_id ${visitorId}` });
         return;
       }
@@ -50,7 +50,7 @@ async function handlePipeline(deps: RouteDeps, body: ClayCallbackBody, _req: Req
     return;
   }
   // The lead must exist now: an unknown id is a 404 the sender can see, not a job that fails later.
-  if (!(await keyExists(deps.redis, deps.keys.lead(leadId)))) {
+  if (!(await boundedLookup(deps.store.leadExists(leadId)))) {
     res.status(404).json({ error: `unknown lead_id ${leadId}` });
     return;
   }

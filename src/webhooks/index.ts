@@ -9,6 +9,7 @@ import { createRateLimit } from './rate-limit.ts';
 import { createRb2bHandler } from './rb2b.ts';
 import { createRequestContext, locals } from './request-context.ts';
 import type { RouteDeps } from './route-deps.ts';
+import { createVisitorStore } from './visitor-store.ts';
 import { createSecretCheck } from './secret-check.ts';
 
 type AsyncHandler = (req: Request, res: Response) => Promise<void>;
@@ -40,6 +41,8 @@ export function createWebhookRouter(ctx: AppContext): Router {
     keys: ctx.keys,
     webhookKeys,
     accept: createAcceptor({ redis: ctx.webhookQueue.redis, keys: webhookKeys, queue: ctx.webhookQueue, ttlSeconds: ctx.config.webhooks.dedupe_ttl_s }),
+    store: ctx.store,
+    visitors: createVisitorStore(ctx.webhookQueue.redis, webhookKeys),
   };
   if (!ctx.config.env.WEBHOOK_SECRET) ctx.logger.warn('WEBHOOK_SECRET is not set: every webhook is refused until it is');
   const secret = createSecretCheck(ctx.config.env.WEBHOOK_SECRET);

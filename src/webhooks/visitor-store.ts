@@ -53,6 +53,10 @@ export function createVisitorStore(redis: Redis, keys: WebhookKeys) {
   }
 
   const store = {
+    /** Whether the visitor is known (a Clay visitor row must name one). */
+    async exists(id: string): Promise<boolean> {
+      return (await redis.exists(keys.visitor(id))) === 1;
+    },
     /** Finds the visitor by email, then LinkedIn URL; otherwise mints a deterministic id. Links both identities. */
     async resolve(email: string | null | undefined, linkedinUrl: string | null | undefined): Promise<string> {
       const e = parseEmail(email);
