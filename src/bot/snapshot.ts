@@ -1,4 +1,5 @@
 import type { AppContext } from '../context.ts';
+import { utcDay } from '../core/days.ts';
 import { checkHealth } from '../health.ts';
 import { readKpis } from '../core/kpis.ts';
 import { createLinkedInSenders } from '../core/linkedin-senders.ts';
@@ -9,7 +10,8 @@ import type { Run } from '../core/store.ts';
 
 /** Everything /caio status and App Home show, read fresh from Redis. */
 export async function loadSnapshot(ctx: AppContext): Promise<Snapshot> {
-  const day = new Date().toISOString().slice(0, 10);
+  // The webhook KPIs count per UTC day.
+  const day = utcDay();
   // Preflight and provider pause state (DESIGN §9); unreadable reads as unknown, never as a failed status.
   const campaign = loadCampaignStatus(ctx).catch(() => null);
   const senders = createLinkedInSenders({ redis: ctx.redis, keys: ctx.keys, linkedin: ctx.config.linkedin, dayMs: ctx.config.cadence.day_ms, senderIds: ctx.config.env.HEYREACH_SENDER_IDS });

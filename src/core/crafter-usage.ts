@@ -1,4 +1,5 @@
 import type { Redis } from 'ioredis';
+import { utcDay, type UtcDay } from './days.ts';
 import type { CrafterConfig } from './config.ts';
 import { CONTEXT_ZONES } from './context-zones.ts';
 import type { Keys } from './keys.ts';
@@ -17,7 +18,7 @@ export interface TokenUsage {
 
 /** A request's worst case, held against today's budget until the answer says what it really cost. */
 export interface Reservation {
-  day: string;
+  day: UtcDay;
   tokens: number;
   micros: number;
 }
@@ -38,10 +39,6 @@ export interface CrafterFigures {
   fallbacks: Record<string, number>;
 }
 
-/** UTC day: the budget resets at midnight UTC. */
-export function utcDay(now = new Date()): string {
-  return now.toISOString().slice(0, 10);
-}
 
 /** Micro-dollars of a request: tokens times the price per million tokens (rounded up). */
 export function costMicros(usage: TokenUsage, prices: CrafterConfig['prices']): number {
@@ -57,7 +54,7 @@ export interface CrafterUsage {
   /** Counts who wrote a lead's sequence (and why the templates did). */
   countAuthor(craft: CraftInfo, runId: string): Promise<void>;
   /** True for the first caller of the day only: the one that posts the budget WARNING. */
-  claimBudgetWarning(day: string): Promise<boolean>;
+  claimBudgetWarning(day: UtcDay): Promise<boolean>;
 }
 
 /**
@@ -68,7 +65,7 @@ export interface CrafterUsage {
 export function createCrafterUsage(deps: { redis: Redis; keys: Keys; config: CrafterConfig }): CrafterUsage {
   const { redis, keys, config } = deps;
   const budgetMicros = config.budget.daily_usd === null ? null : Math.floor(config.budget.daily_usd * 1_000_000);
-  const incr = (day: string, runId: string | null, fields: Record<string, number>) => {
+  const incr = (day: UtcDay, runId: string | null, fields: Record<string, number>) => {
     const tx = redis.multi();
     for (const [field, by] of Object.entries(fields)) {
       if (by === 0) continue;
@@ -132,7 +129,7 @@ function figures(hash: Record<string, string>): CrafterFigures {
 }
 
 /** One UTC day's figures (zeros when nothing was crafted). */
-export async function readCrafterDay(redis: Redis, keys: Keys, day = utcDay()): Promise<CrafterFigures & { day: string }> {
+export async function readCrafterDay(redis: Redis, keys: Keys, day: UtcDay = utcDay()): Promise<CrafterFigures & { day: string }> {
   return { day, ...figures(await redis.hgetall(keys.crafter.day(day))) };
 }
 

@@ -1,4 +1,5 @@
 import type { Redis } from 'ioredis';
+import type { UtcDay, UtcMonth } from './days.ts';
 import type { Keys } from './keys.ts';
 import { loadScripts } from './lua.ts';
 
@@ -16,7 +17,8 @@ export const MONTH_USAGE_TTL_S = 400 * 86_400;
 export const DAY_WARNED_TTL_S = 2 * 86_400;
 export const MONTH_WARNED_TTL_S = 40 * 86_400;
 
-export type CreditPeriods = { day: string; month: string };
+/** A budget's periods: its UTC day and UTC month (credits reset at midnight UTC). */
+export type CreditPeriods = { day: UtcDay; month: UtcMonth };
 
 export interface CreditUsage {
   /** Takes `cost` from the budget's day and month at once, unless either would pass its limit (null: none); says which did. */
@@ -24,9 +26,9 @@ export interface CreditUsage {
   /** Gives `cost` back to the budget's day and month (one MULTI). */
   refund(budget: string, periods: CreditPeriods, cost: number): Promise<void>;
   /** True only for the first caller per budget and period: that one posts the warning. */
-  claimWarning(budget: string, period: string, kind: 'day' | 'month'): Promise<boolean>;
+  claimWarning(budget: string, period: UtcDay | UtcMonth, kind: 'day' | 'month'): Promise<boolean>;
   /** What each (budget, period) used, in the order given (0 where nothing was counted). */
-  used(entries: readonly (readonly [budget: string, period: string])[]): Promise<number[]>;
+  used(entries: readonly (readonly [budget: string, period: UtcDay | UtcMonth])[]): Promise<number[]>;
 }
 
 export function createCreditUsage(redis: Redis, keys: Pick<Keys, 'creditUsage' | 'creditWarned'>): CreditUsage {

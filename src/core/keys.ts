@@ -1,4 +1,5 @@
 import type { Redis } from 'ioredis';
+import type { GateDay, UtcDay, UtcMonth } from './days.ts';
 import { safeId } from './queue.ts';
 import type { Stage } from './types.ts';
 
@@ -7,6 +8,9 @@ import type { Stage } from './types.ts';
  * keys live under the same prefix (its `prefix` option), so one SCAN cleans everything up.
  * Built once by the composition root (src/context.ts); everything else takes it from there.
  * The strings are the schema of a live Redis: renaming one orphans the data under it.
+ * Daily keys take a GateDay or a UtcDay (core/days.ts): the type names which "today" a counter
+ * counts in. (The strings stay as they were: a renamed send counter would start today at zero
+ * on upgrade and let a second cap's worth of emails out.)
  */
 export function createKeys(prefix: string) {
   const k = (...parts: string[]) => [prefix, ...parts].join(':');
@@ -26,7 +30,8 @@ export function createKeys(prefix: string) {
     /** Written by a running service (role, providers, when): a sandbox run refuses a prefix that has it. */
     service: k('control', 'service'),
     suppressed: k('suppressed'),
-    sendCount: (day: string) => k('sends', 'day', day),
+    /** Emails sent on one day in the safety policy's zone (GateDay): the daily cap's counter. */
+    sendCount: (day: GateDay) => k('sends', 'day', day),
     firstSendDay: k('sends', 'first_day'),
     sendIdempotency: (key: string) => k('sends', 'key', key),
     /** How often a lead's send job was queued again after stalling out (bounded). */
@@ -58,8 +63,9 @@ export function createKeys(prefix: string) {
     breaker: (provider: string) => k('breaker', provider),
     breakerProbe: (provider: string) => k('breaker', provider, 'probe'),
     rateLimit: (provider: string) => k('ratelimit', provider),
-    creditUsage: (budget: string, period: string) => k('credits', budget, period),
-    creditWarned: (budget: string, period: string) => k('credits', budget, period, 'warned'),
+    /** A provider budget's usage in one UTC day or month (credits reset at midnight UTC). */
+    creditUsage: (budget: string, period: UtcDay | UtcMonth) => k('credits', budget, period),
+    creditWarned: (budget: string, period: UtcDay | UtcMonth) => k('credits', budget, period, 'warned'),
     /** The LLM crafter: tokens, money and zones per day and per run, the daily budget's warning. */
     crafter: crafterKeys(prefix),
     clayWebhookCount: (webhookId: string) => k('clay', 'webhook', webhookId, 'count'),
@@ -98,9 +104,9 @@ function campaignKeys(prefix: string) {
     /** Wanted and confirmed pause/activate of one provider's campaign. */
     control: (provider: string) => k('control', provider),
     /** Ids of the email_sent events of our campaign per day (the gate's time zone), across all steps: a set, so a redelivery counts once. */
-    providerSends: (day: string) => k('sent', day),
+    providerSends: (day: GateDay) => k('sent', day),
     /** Set once the provider-side total passed the cap that day (one pause, one alert). */
-    capPaused: (day: string) => k('cap-paused', day),
+    capPaused: (day: GateDay) => k('cap-paused', day),
     /** The sandbox providers' campaigns (Instantly's definition and status, HeyReach's status). */
     sandboxInstantly: k('sandbox', 'instantly'),
     sandboxHeyReach: k('sandbox', 'heyreach'),
@@ -130,9 +136,9 @@ function crafterKeys(prefix: string) {
   const k = (...parts: string[]) => [prefix, 'crafter', ...parts].join(':');
   return {
     /** Counters of one UTC day: tokens, cost, calls, zones, who wrote the emails, budget reservations. */
-    day: (day: string) => k('day', day),
+    day: (day: UtcDay) => k('day', day),
     /** Set once the day's budget was reached (one WARNING a day). */
-    warned: (day: string) => k('day', day, 'warned'),
+    warned: (day: UtcDay) => k('day', day, 'warned'),
     /** The same counters for one run. */
     run: (runId: string) => k('run', runId),
     /** A lead's crafted sequence, kept briefly so a retried craft job never pays for it twice. */
@@ -170,7 +176,7 @@ function webhookKeys(prefix: string) {
     visitorByEmail: (email: string) => k('visitor', 'by-email', email),
     visitorByLinkedIn: (url: string) => k('visitor', 'by-linkedin', url),
     timeline: (email: string) => k('instantly', 'timeline', email),
-    kpiDay: (day: string) => k('kpi', 'day', day),
+    kpiDay: (day: UtcDay) => k('kpi', 'day', day),
     kpiCampaign: (campaignId: string) => k('kpi', 'campaign', campaignId),
     kpiCampaigns: k('kpi', 'campaigns'),
     recentSends: k('instantly', 'recent-sends'),
@@ -186,7 +192,7 @@ function autonomyKeys(prefix: string) {
   const k = (...parts: string[]) => [prefix, 'autonomy', ...parts].join(':');
   return {
     /** Counters of one UTC day, fields `{segment}|{metric}` and `all|{metric}`: decisions, email events, interventions. */
-    day: (day: string) => k('day', day),
+    day: (day: UtcDay) => k('day', day),
     /** The same counters per Instantly campaign (email events and positive replies). */
     campaign: (campaignId: string) => k('campaign', campaignId),
     /** The same counters since CAIO started counting. */

@@ -1,4 +1,5 @@
 import type { Redis } from 'ioredis';
+import type { UtcDay } from './days.ts';
 import type { WebhookKeys } from './keys.ts';
 
 /** Counters per day or campaign; each event counted once (the route dedupes, the script too). */
@@ -39,7 +40,7 @@ function toKpis(h: Record<string, string>): Kpis {
 }
 
 /** Open, reply and bounce rates for a UTC day (YYYY-MM-DD) or a campaign (for App Home and status). */
-export async function readKpis(redis: Redis, keys: WebhookKeys, scope: { day: string } | { campaign: string }): Promise<Kpis> {
+export async function readKpis(redis: Redis, keys: WebhookKeys, scope: { day: UtcDay } | { campaign: string }): Promise<Kpis> {
   return toKpis(await redis.hgetall('day' in scope ? keys.kpiDay(scope.day) : keys.kpiCampaign(scope.campaign)));
 }
 

@@ -1,4 +1,5 @@
 import type { Redis } from 'ioredis';
+import type { GateDay } from './days.ts';
 import type { Keys } from './keys.ts';
 
 /**
@@ -12,11 +13,11 @@ export const PROVIDER_SENDS_TTL_S = 3 * 24 * 3600;
 
 export interface ProviderSends {
   /** Counts the event toward the day (once per id) and returns the day's total. */
-  count(day: string, eventId: string): Promise<number>;
+  count(day: GateDay, eventId: string): Promise<number>;
   /** True only for the first caller of the day: that one pauses the campaign and alerts. */
-  claimCapPause(day: string): Promise<boolean>;
+  claimCapPause(day: GateDay): Promise<boolean>;
   /** The day's total so far. */
-  total(day: string): Promise<number>;
+  total(day: GateDay): Promise<number>;
 }
 
 export function createProviderSends(redis: Redis, keys: Pick<Keys, 'campaign'>): ProviderSends {

@@ -4,7 +4,8 @@ import type { SafetyConfig } from './config.ts';
 import type { Emergency } from './emergency.ts';
 import type { Keys } from './keys.ts';
 import { loadScripts } from './lua.ts';
-import { daysBetween, inSendWindow, localDay, nextLocalMidnight, nextWindowOpening, warmupCap } from './send-time.ts';
+import { daysBetween, inSendWindow, nextLocalMidnight, nextWindowOpening, warmupCap } from './send-time.ts';
+import { gateDay, type GateDay } from './days.ts';
 import { normaliseEmail } from './email.ts';
 import type { EmailStep } from './types.ts';
 
@@ -15,7 +16,7 @@ export type GateDecision =
   | { kind: 'skip'; reason: 'suppressed' | 'already_sent' }
   | { kind: 'hold'; reason: 'daily_cap'; until: Date; cap: number }
   | { kind: 'delay'; reason: 'send_window'; until: Date }
-  | { kind: 'send'; idempotencyKey: string; day: string; count: number; retry: boolean };
+  | { kind: 'send'; idempotencyKey: string; day: GateDay; count: number; retry: boolean };
 
 export interface SendRequest {
   /** `{leadRef}`-style id for logs and audit. */
@@ -56,7 +57,7 @@ export interface SafetyGate {
   countShadow(): Promise<number>;
   suppress(email: string, reason: string): Promise<void>;
   isSuppressed(email: string): Promise<boolean>;
-  sendsToday(now?: Date): Promise<{ day: string; count: number; cap: number }>;
+  sendsToday(now?: Date): Promise<{ day: GateDay; count: number; cap: number }>;
 }
 
 /** A day's send counter outlives the day in every time zone (the status reads today's). */
@@ -110,7 +111,7 @@ export function createSafetyGate(deps: SafetyGateDeps): SafetyGate {
         return { kind: 'delay', reason: 'send_window', until: nextWindowOpening(at, safety.send_window) };
       }
       const timeZone = counterZone(safety);
-      const day = localDay(at, timeZone);
+      const day = gateDay(at, timeZone);
       const cap = await capFor(safety, day);
       // One key per address and step: the same person is never mailed the same step twice, even across runs.
       const idempotencyKey = `${email}|${request.step}`;
@@ -158,7 +159,7 @@ export function createSafetyGate(deps: SafetyGateDeps): SafetyGate {
     async sendsToday(at = now()) {
       // A broken policy sends nothing: its cap reads as 0.
       const safety = await settings();
-      const day = localDay(at, safety ? counterZone(safety) : 'UTC');
+      const day = gateDay(at, safety ? counterZone(safety) : 'UTC');
       const count = Number((await redis.get(keys.sendCount(day))) ?? '0');
       return { day, count, cap: safety ? await capFor(safety, day) : 0 };
     },

@@ -1,4 +1,5 @@
 import type { Redis } from 'ioredis';
+import { utcDay, type UtcDay } from './days.ts';
 import { createLeadIndex } from './lead-index.ts';
 import type { Keys } from './keys.ts';
 import type { Notifier } from './notifier.ts';
@@ -48,12 +49,12 @@ export function parseSegment(id: string): { source: string; tier: string } | nul
 }
 
 /** The UTC day of a time, YYYY-MM-DD. */
-export function dayOf(at: Date | string | number): string {
-  return new Date(at).toISOString().slice(0, 10);
+export function dayOf(at: Date | string | number): UtcDay {
+  return utcDay(at);
 }
 
 /** The `n` UTC days ending with `last`, oldest first. */
-export function daysEnding(last: Date, n: number): string[] {
+export function daysEnding(last: Date, n: number): UtcDay[] {
   const end = Date.UTC(last.getUTCFullYear(), last.getUTCMonth(), last.getUTCDate());
   return Array.from({ length: n }, (_, i) => dayOf(end - (n - 1 - i) * DAY_MS));
 }
@@ -124,7 +125,7 @@ export interface SegmentKpis {
    * (a redelivered webhook or a retried job counts nothing twice), and marks the outcome on the
    * lead's record when `ref` names one (`LeadSegment.recorded`). Returns false when already counted.
    */
-  recordEmailEvent(input: { eventId: string; segment: string; metric: EmailMetric; day: string; campaignId: string | null; ref?: string | null }): Promise<boolean>;
+  recordEmailEvent(input: { eventId: string; segment: string; metric: EmailMetric; day: UtcDay; campaignId: string | null; ref?: string | null }): Promise<boolean>;
   /** Marks today (or `at`'s day) as a day with an intervention. */
   recordIntervention(metric: InterventionMetric, at?: Date): Promise<void>;
   /** A run that really sent an email (counted once). */
@@ -135,7 +136,7 @@ export interface SegmentKpis {
   segmentForEmail(email: string): Promise<LeadSegment | null>;
   segmentForRef(ref: string): Promise<LeadSegment | null>;
   /** Counters of each of these days, in the same order. */
-  readDays(days: string[]): Promise<Counters[]>;
+  readDays(days: UtcDay[]): Promise<Counters[]>;
   readTotal(): Promise<Counters>;
   readCampaign(campaignId: string): Promise<Counters>;
   /** Decisions since each segment last lost auto-approval. */
@@ -160,7 +161,7 @@ function countInto(multi: ReturnType<Redis['multi']>, keys: string[], segment: s
   }
 }
 
-type DecisionCount = { segment: string; metric: DecisionMetric; day: string };
+type DecisionCount = { segment: string; metric: DecisionMetric; day: UtcDay };
 type LeadRecord = { ref: string; runId: string; segment: string; features: Record<string, number>; at: Date };
 
 export function createSegmentKpis(redis: Redis, allKeys: Pick<Keys, 'autonomy' | 'leadByEmail' | 'leadByLinkedIn' | 'leadTags' | 'lead'>): SegmentKpis {

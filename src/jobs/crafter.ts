@@ -1,4 +1,5 @@
 import { resolve } from 'node:path';
+import { utcDay } from '../core/days.ts';
 import type { Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Audit } from '../core/audit.ts';
@@ -90,7 +91,7 @@ export function createCrafter(deps: CrafterDeps & { llm: LlmClient; prompts: Pro
   const results = createCraftResults<CraftResult>(deps.redis, deps.keys);
 
   async function warnBudget(): Promise<void> {
-    const day = new Date().toISOString().slice(0, 10);
+    const day = utcDay();
     if (!(await usage.claimBudgetWarning(day))) return;
     const budget = [settings.budget.daily_tokens !== null ? `${settings.budget.daily_tokens.toLocaleString('en')} tokens` : null, settings.budget.daily_usd !== null ? `$${settings.budget.daily_usd}` : null].filter(Boolean).join(' / ');
     await deps.notifier

@@ -1,6 +1,7 @@
 import type { Redis } from 'ioredis';
+import { utcDay, utcMonth } from '../core/days.ts';
 import type { ProvidersConfig } from '../core/config.ts';
-import { createCreditUsage } from '../core/credit-usage.ts';
+import { createCreditUsage, type CreditPeriods } from '../core/credit-usage.ts';
 import type { Keys } from '../core/keys.ts';
 import type { Logger } from '../core/logger.ts';
 import type { Notifier } from '../core/notifier.ts';
@@ -9,9 +10,8 @@ export type BudgetName = keyof ProvidersConfig['budgets'];
 export const BUDGETS: readonly BudgetName[] = ['apollo_reveals', 'clay_credits', 'bettercontact_lookups'];
 
 /** Budget periods in UTC: `2026-11-28` and `2026-11`. */
-export function periods(now = new Date()): { day: string; month: string } {
-  const iso = now.toISOString();
-  return { day: iso.slice(0, 10), month: iso.slice(0, 7) };
+export function periods(now = new Date()): CreditPeriods {
+  return { day: utcDay(now), month: utcMonth(now) };
 }
 
 export interface CreditDeps {

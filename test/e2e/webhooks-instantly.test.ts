@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { asUtcDay } from '../../src/core/days.ts';
 import { readKpis, readTimeline } from '../../src/core/kpis.ts';
 import { eventually, SAMPLES, startWebhookApp, type WebhookApp } from '../helpers/webhook-app.ts';
 
@@ -19,7 +20,7 @@ describe('Instantly events', () => {
   it('builds a timeline and KPIs per day and campaign, counting a redelivered event once', async () => {
     app = await startWebhookApp('wh-instantly-kpi');
     app.startWorker();
-    const day = '2026-11-27';
+    const day = asUtcDay('2026-11-27');
     const events = [
       { event_type: 'email_sent', lead_email: 'a@x.example', email_id: 'e-a' },
       { event_type: 'email_sent', lead_email: 'b@x.example', email_id: 'e-b' },

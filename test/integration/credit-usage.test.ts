@@ -1,5 +1,6 @@
 import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { asUtcDay, utcMonth } from '../../src/core/days.ts';
 import { DAY_USAGE_TTL_S, DAY_WARNED_TTL_S, MONTH_USAGE_TTL_S, MONTH_WARNED_TTL_S, createCreditUsage, type CreditUsage } from '../../src/core/credit-usage.ts';
 import { createKeys, deleteByPrefix, type Keys } from '../../src/core/keys.ts';
 import { TEST_REDIS_URL, uniquePrefix } from '../helpers/harness.ts';
@@ -25,7 +26,7 @@ afterEach(async () => {
 });
 afterAll(() => redis.disconnect());
 
-const p = { day: '2026-11-28', month: '2026-11' };
+const p = { day: asUtcDay('2026-11-28'), month: utcMonth(new Date('2026-11-28T12:00:00Z')) };
 
 async function expectTtl(key: string, expected: number): Promise<void> {
   const ttl = await redis.ttl(key);

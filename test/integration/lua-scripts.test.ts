@@ -1,5 +1,6 @@
 import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { asGateDay, asUtcDay, utcMonth } from '../../src/core/days.ts';
 import { createKeys, deleteByPrefix, type Keys } from '../../src/core/keys.ts';
 import { loadScripts, type Scripts } from '../../src/core/lua.ts';
 import { TEST_REDIS_URL, uniquePrefix } from '../helpers/harness.ts';
@@ -181,7 +182,7 @@ describe('run and lead scripts (store)', () => {
 });
 
 describe('send scripts (safety gate)', () => {
-  const sendKeys = () => ({ idempotency: keys.sendIdempotency('a@b.c|1'), dayCount: keys.sendCount('2026-01-02'), firstDay: keys.firstSendDay, stopFlag: keys.stopFlag });
+  const sendKeys = () => ({ idempotency: keys.sendIdempotency('a@b.c|1'), dayCount: keys.sendCount(asGateDay('2026-01-02')), firstDay: keys.firstSendDay, stopFlag: keys.stopFlag });
 
   it('reserveSend counts a send once under the cap, with the counter expiring', async () => {
     fresh();
@@ -305,7 +306,7 @@ describe('provider protection scripts', () => {
 
   it('reserveCredits reserves against day and month only when neither goes over, with both counters expiring', async () => {
     fresh();
-    const k = { day: keys.creditUsage('clay_credits', '2026-01-02'), month: keys.creditUsage('clay_credits', '2026-01') };
+    const k = { day: keys.creditUsage('clay_credits', asUtcDay('2026-01-02')), month: keys.creditUsage('clay_credits', utcMonth(new Date('2026-01-02T12:00:00Z'))) };
     const limits = { dayLimit: 3, monthLimit: 4, dayTtlS: 600, monthTtlS: 6000 };
     expect(await scripts.reserveCredits(k, { cost: 2, ...limits })).toBe('ok');
     await expectTtl(k.day, 600);
@@ -340,14 +341,14 @@ describe('webhook and callback scripts', () => {
   it('recordInstantlyEvent records an event once: timeline by event time, KPIs, recent sends, all expiring', async () => {
     fresh();
     const w = keys.webhooks;
-    const k = (id: string) => ({ marker: w.seen('instantly-processed', id), timeline: w.timeline('a@b.c'), kpiDay: w.kpiDay('2026-01-02'), kpiCampaign: w.kpiCampaign('c1'), kpiCampaigns: w.kpiCampaigns, recentSends: w.recentSends });
+    const k = (id: string) => ({ marker: w.seen('instantly-processed', id), timeline: w.timeline('a@b.c'), kpiDay: w.kpiDay(asUtcDay('2026-01-02')), kpiCampaign: w.kpiCampaign('c1'), kpiCampaigns: w.kpiCampaigns, recentSends: w.recentSends });
     const args = { entry: '{"type":"email_sent"}', kpiField: 'sent', timelineMax: 2, retentionS: 900, campaignId: 'c1', email: 'a@b.c', isSend: '1', window: 2, atMs: 2000 };
     expect(await scripts.recordInstantlyEvent(k('e1'), args)).toBe(1);
     expect(await scripts.recordInstantlyEvent(k('e1'), args)).toBe(0);
-    expect(await redis.hgetall(w.kpiDay('2026-01-02'))).toEqual({ sent: '1' });
+    expect(await redis.hgetall(w.kpiDay(asUtcDay('2026-01-02')))).toEqual({ sent: '1' });
     expect(await redis.hgetall(w.kpiCampaign('c1'))).toEqual({ sent: '1' });
     expect(await redis.smembers(w.kpiCampaigns)).toEqual(['c1']);
-    for (const key of [w.seen('instantly-processed', 'e1'), w.timeline('a@b.c'), w.kpiDay('2026-01-02')]) await expectTtl(key, 900);
+    for (const key of [w.seen('instantly-processed', 'e1'), w.timeline('a@b.c'), w.kpiDay(asUtcDay('2026-01-02'))]) await expectTtl(key, 900);
 
     await scripts.recordInstantlyEvent(k('e2'), { ...args, entry: '{"type":"email_opened"}', kpiField: 'opened', isSend: '0', atMs: 1000 });
     await scripts.recordInstantlyEvent(k('e3'), { ...args, entry: '{"type":"reply"}', kpiField: 'replied', campaignId: '', isSend: '0', atMs: 3000 });

@@ -1,5 +1,6 @@
 import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { asGateDay } from '../../src/core/days.ts';
 import { createKeys, deleteByPrefix, type Keys } from '../../src/core/keys.ts';
 import { PROVIDER_SENDS_TTL_S, createProviderSends, type ProviderSends } from '../../src/core/provider-sends.ts';
 import { TEST_REDIS_URL, uniquePrefix } from '../helpers/harness.ts';
@@ -33,19 +34,19 @@ async function expectTtl(key: string): Promise<void> {
 
 describe('provider sends', () => {
   it('counts each event id once per day and keeps the day for three days', async () => {
-    expect(await sends.total('2026-01-02')).toBe(0);
-    expect(await sends.count('2026-01-02', 'ev-1')).toBe(1);
-    expect(await sends.count('2026-01-02', 'ev-2')).toBe(2);
-    expect(await sends.count('2026-01-02', 'ev-1')).toBe(2);
-    expect(await sends.count('2026-01-03', 'ev-1')).toBe(1);
-    expect(await sends.total('2026-01-02')).toBe(2);
-    await expectTtl(keys.campaign.providerSends('2026-01-02'));
+    expect(await sends.total(asGateDay('2026-01-02'))).toBe(0);
+    expect(await sends.count(asGateDay('2026-01-02'), 'ev-1')).toBe(1);
+    expect(await sends.count(asGateDay('2026-01-02'), 'ev-2')).toBe(2);
+    expect(await sends.count(asGateDay('2026-01-02'), 'ev-1')).toBe(2);
+    expect(await sends.count(asGateDay('2026-01-03'), 'ev-1')).toBe(1);
+    expect(await sends.total(asGateDay('2026-01-02'))).toBe(2);
+    await expectTtl(keys.campaign.providerSends(asGateDay('2026-01-02')));
   });
 
   it('lets one caller a day claim the cap pause', async () => {
-    expect(await sends.claimCapPause('2026-01-02')).toBe(true);
-    expect(await sends.claimCapPause('2026-01-02')).toBe(false);
-    expect(await sends.claimCapPause('2026-01-03')).toBe(true);
-    await expectTtl(keys.campaign.capPaused('2026-01-02'));
+    expect(await sends.claimCapPause(asGateDay('2026-01-02'))).toBe(true);
+    expect(await sends.claimCapPause(asGateDay('2026-01-02'))).toBe(false);
+    expect(await sends.claimCapPause(asGateDay('2026-01-03'))).toBe(true);
+    await expectTtl(keys.campaign.capPaused(asGateDay('2026-01-02')));
   });
 });

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { asGateDay, asUtcDay } from '../../src/core/days.ts';
 import { createKeys } from '../../src/core/keys.ts';
 
 // The key strings are the schema of a live Redis: a rename orphans the data under the old name.
@@ -13,7 +14,7 @@ describe('createKeys', () => {
       'caio:run:r1:send:done',
       'caio:lead:r1-l1',
     ]);
-    expect([keys.approval('a'), keys.approvalsPending, keys.stopFlag, keys.policy, keys.sendCount('2026-01-02'), keys.sendIdempotency('a@b.c|1')]).toEqual([
+    expect([keys.approval('a'), keys.approvalsPending, keys.stopFlag, keys.policy, keys.sendCount(asGateDay('2026-01-02')), keys.sendIdempotency('a@b.c|1')]).toEqual([
       'caio:approval:a',
       'caio:approvals:pending',
       'caio:control:stop',
@@ -58,7 +59,7 @@ describe('createKeys', () => {
       'caio:wh:visitor:by-email:a@b.c',
       'caio:wh:instantly:timeline:a@b.c',
     ]);
-    expect([w.kpiDay('2026-01-02'), w.kpiCampaign('c'), w.kpiCampaigns, w.recentSends, w.bouncedAddresses, w.cadenceStopped]).toEqual([
+    expect([w.kpiDay(asUtcDay('2026-01-02')), w.kpiCampaign('c'), w.kpiCampaigns, w.recentSends, w.bouncedAddresses, w.cadenceStopped]).toEqual([
       'caio:wh:kpi:day:2026-01-02',
       'caio:wh:kpi:campaign:c',
       'caio:wh:kpi:campaigns',

@@ -1,4 +1,5 @@
 import type { Job } from 'bullmq';
+import { utcDay } from '../../core/days.ts';
 import { createCadenceMarkers } from '../../core/cadence-markers.ts';
 import { loadScripts } from '../../core/lua.ts';
 import { stopEverything } from '../../jobs/control.ts';
@@ -55,7 +56,7 @@ export function createInstantlyEventProcessor(deps: WorkerDeps) {
       {
         marker: keys.seen('instantly-processed', String(job.id)),
         timeline: keys.timeline(event.email),
-        kpiDay: keys.kpiDay(event.at.slice(0, 10)),
+        kpiDay: keys.kpiDay(utcDay(event.at)),
         kpiCampaign: keys.kpiCampaign(event.campaign_id ?? '-'),
         kpiCampaigns: keys.kpiCampaigns,
         recentSends: keys.recentSends,
