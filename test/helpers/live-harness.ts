@@ -92,21 +92,29 @@ export const FAST_LIVE = {
 export async function createLiveHarness(options: LiveHarnessOptions): Promise<LiveHarness> {
   const latency = options.latencyMs === undefined ? {} : { latencyMs: options.latencyMs };
   let ctxRef: AppContext | null = null;
+  // Clay's callbacks in flight: close() waits for them, and none starts once closing (a callback
+  // landing on a closed connection was an unhandled rejection that failed a whole suite run).
+  const callbacks = new Set<Promise<unknown>>();
+  let closing = false;
   const apollo = await startFakeApollo({ apiKey: FAKE_KEYS.apollo, people: options.people ?? [], ...latency });
   const clay = await startFakeClay({
     token: FAKE_KEYS.clayToken,
     ...latency,
     onRow: (row) => {
       const answer = options.clayAnswer ? options.clayAnswer(row) : { email: null };
-      if (answer === 'never' || !ctxRef) return;
+      if (answer === 'never' || !ctxRef || closing) return;
       // Plays Clay's HTTP API column calling /webhooks/clay, which calls ctx.resumeClay.
-      void ctxRef.resumeClay({
-        source: 'caio_pipeline',
-        lead_id: String(row.lead_id),
-        email: answer.email,
-        email_status: answer.email ? 'valid' : 'not_found',
-        company_name: typeof row.company_name === 'string' ? row.company_name : null,
-      });
+      const callback: Promise<unknown> = ctxRef
+        .resumeClay({
+          source: 'caio_pipeline',
+          lead_id: String(row.lead_id),
+          email: answer.email,
+          email_status: answer.email ? 'valid' : 'not_found',
+          company_name: typeof row.company_name === 'string' ? row.company_name : null,
+        })
+        .catch(() => undefined)
+        .finally(() => callbacks.delete(callback));
+      callbacks.add(callback);
     },
   });
   const bettercontact = await startFakeBetterContact({ apiKey: FAKE_KEYS.bettercontact, emails: options.betterContactEmails ?? {}, ...latency });
@@ -169,7 +177,9 @@ export async function createLiveHarness(options: LiveHarnessOptions): Promise<Li
       return workers;
     },
     async close() {
+      closing = true;
       await workers?.close();
+      await Promise.all(callbacks);
       await ctx.close();
       await Promise.all(Object.values(fakes).map((f) => f.close()));
       await deleteByPrefix(redis, prefix);
