@@ -1,5 +1,6 @@
 import type { Redis } from 'ioredis';
 import type { Keys } from './keys.ts';
+import { loadScripts } from './lua.ts';
 import { createSegmentKpis } from './segment-kpis.ts';
 
 export interface StopState {
@@ -34,6 +35,7 @@ export function createEmergency(redis: Redis, keys: Keys, envStop: boolean): Eme
   let cached: { at: number; state: Promise<StopState> } | null = null;
   // A stop and a manual resume end the autonomy gate's days without intervention (issue 12).
   const kpis = createSegmentKpis(redis, keys);
+  const scripts = loadScripts(redis);
   const emergency: Emergency = {
     recentState() {
       if (!cached || Date.now() - cached.at > CACHE_MS) cached = { at: Date.now(), state: emergency.state() };
@@ -47,10 +49,11 @@ export function createEmergency(redis: Redis, keys: Keys, envStop: boolean): Eme
     },
     async stop(by, reason) {
       cached = null;
-      const created = await redis.hsetnx(keys.stopFlag, 'at', new Date().toISOString());
+      // The flag and its author and reason in one step (lua/set-stop.lua): never a stop "by nobody".
+      const created = await scripts.setStop({ stopFlag: keys.stopFlag }, { at: new Date().toISOString(), by, reason });
       if (created === 0) return false;
-      // The intervention is counted alongside (same round trip): bookkeeping never delays or fails a stop.
-      await Promise.all([redis.hset(keys.stopFlag, { by, reason }), kpis.recordIntervention('stop').catch(() => undefined)]);
+      // Bookkeeping never delays or fails a stop.
+      await kpis.recordIntervention('stop').catch(() => undefined);
       return true;
     },
     async clear() {

@@ -78,6 +78,8 @@ export const SCRIPTS = {
   // The cluster's policy (policy.ts)
   seedPolicy: script<number>()({ file: 'seed-policy.lua', keys: ['policy'], args: ['policy', 'by', 'at'] }),
   replacePolicy: script<[number, string]>()({ file: 'replace-policy.lua', keys: ['policy'], args: ['expected', 'version', 'policy', 'by', 'at'] }),
+  // The emergency stop (emergency.ts)
+  setStop: script<number>()({ file: 'set-stop.lua', keys: ['stopFlag'], args: ['at', 'by', 'reason'] }),
   // Provider protection (rate-limiter.ts, circuit-breaker.ts, providers/credits.ts)
   reserveRateSlot: script<number>()({ file: 'reserve-rate-slot.lua', keys: ['grants'], args: ['max', 'perMs', 'maxWaitMs', 'graceMs'] }),
   breakerAcquire: script<[string, string, string, number]>()({ file: 'breaker-acquire.lua', keys: ['state', 'probe'], args: ['probeTtlMs', 'recheckMs'] }),

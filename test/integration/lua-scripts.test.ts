@@ -246,6 +246,16 @@ describe('policy scripts', () => {
   });
 });
 
+describe('emergency stop script', () => {
+  it('setStop writes the flag with its author and reason at once, and only the first time', async () => {
+    fresh();
+    const k = { stopFlag: keys.stopFlag };
+    expect(await scripts.setStop(k, { at: 't1', by: 'U1', reason: 'first' })).toBe(1);
+    expect(await scripts.setStop(k, { at: 't2', by: 'U2', reason: 'second' })).toBe(0);
+    expect(await redis.hgetall(keys.stopFlag)).toEqual({ at: 't1', by: 'U1', reason: 'first' });
+  });
+});
+
 describe('provider protection scripts', () => {
   it('reserveRateSlot grants max calls per window, then a later slot, and reserves nothing past the longest wait', async () => {
     fresh();
