@@ -1,30 +1,22 @@
-import { Redis } from 'ioredis';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import type { Redis } from 'ioredis';
+import { describe, expect, it } from 'vitest';
 import { createProposals } from '../../src/core/autonomy-proposals.ts';
 import { ANNEAL_HISTORY_KEEP, ANNEAL_WEEK_TTL_S, createAutonomyStore, type AppliedAnneal, type AutonomyStore, type EnabledSegment } from '../../src/core/autonomy-store.ts';
-import { createKeys, deleteByPrefix, type Keys } from '../../src/core/keys.ts';
-import { TEST_REDIS_URL, uniquePrefix } from '../helpers/harness.ts';
+import type { Keys } from '../../src/core/keys.ts';
+import { useIsolatedRedis } from '../helpers/isolated-redis.ts';
 
 // What people decided about autonomy, against a real Redis: enabling once, dismissals, the applied
 // weight history (bounded, newest first) with its review, and the weekly anneal's claim.
 
 let redis: Redis;
 let keys: Keys;
-let prefix: string;
 let store: AutonomyStore;
 
-beforeAll(() => {
-  redis = new Redis(TEST_REDIS_URL, { maxRetriesPerRequest: null });
-});
-beforeEach(() => {
-  prefix = uniquePrefix('autonomy-store');
-  keys = createKeys(prefix);
+useIsolatedRedis('autonomy-store', (r, k) => {
+  redis = r;
+  keys = k;
   store = createAutonomyStore(redis, keys);
 });
-afterEach(async () => {
-  await deleteByPrefix(redis, prefix);
-});
-afterAll(() => redis.disconnect());
 
 const enabled = (by: string): EnabledSegment => ({ by, at: '2026-01-02T00:00:00.000Z', proposal: 'ap_0123456789abcdef', baseline: { sent: 10, bounced: 1, replied: 2 } });
 const applied = (proposal: string): AppliedAnneal => ({ proposal, by: 'U1', at: '2026-01-02T00:00:00.000Z', before: {} as AppliedAnneal['before'], after: {} as AppliedAnneal['after'], from_version: 1, to_version: 2 });

@@ -1,29 +1,21 @@
-import { Redis } from 'ioredis';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import type { Redis } from 'ioredis';
+import { describe, expect, it } from 'vitest';
 import { CADENCE_SHIFTED_TTL_S, LINKEDIN_ACCEPTED_TTL_S, LINKEDIN_ADDED_TTL_S, createCadenceMarkers, type CadenceMarkers } from '../../src/core/cadence-markers.ts';
-import { createKeys, deleteByPrefix, type Keys } from '../../src/core/keys.ts';
-import { TEST_REDIS_URL, uniquePrefix } from '../helpers/harness.ts';
+import type { Keys } from '../../src/core/keys.ts';
+import { useIsolatedRedis } from '../helpers/isolated-redis.ts';
 
 // The cadence's per-lead markers against a real Redis: the NX claims retries rely on, the first
 // stop winning, the TTLs, and the values the status and the tests read back.
 
 let redis: Redis;
 let keys: Keys;
-let prefix: string;
 let markers: CadenceMarkers;
 
-beforeAll(() => {
-  redis = new Redis(TEST_REDIS_URL, { maxRetriesPerRequest: null });
-});
-beforeEach(() => {
-  prefix = uniquePrefix('cadence-markers');
-  keys = createKeys(prefix);
+useIsolatedRedis('cadence-markers', (r, k) => {
+  redis = r;
+  keys = k;
   markers = createCadenceMarkers(redis, keys);
 });
-afterEach(async () => {
-  await deleteByPrefix(redis, prefix);
-});
-afterAll(() => redis.disconnect());
 
 async function expectTtl(key: string, expected: number): Promise<void> {
   const ttl = await redis.ttl(key);

@@ -1,27 +1,19 @@
-import { Redis } from 'ioredis';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import type { Redis } from 'ioredis';
+import { describe, expect, it } from 'vitest';
 import { createClayWebhookUsage } from '../../src/core/clay-webhook-usage.ts';
-import { createKeys, deleteByPrefix, type Keys } from '../../src/core/keys.ts';
-import { TEST_REDIS_URL, uniquePrefix } from '../helpers/harness.ts';
+import type { Keys } from '../../src/core/keys.ts';
+import { useIsolatedRedis } from '../helpers/isolated-redis.ts';
 
 // A Clay webhook's lifetime submissions against a real Redis: counted per webhook, never
 // expiring, with one warning.
 
 let redis: Redis;
 let keys: Keys;
-let prefix: string;
 
-beforeAll(() => {
-  redis = new Redis(TEST_REDIS_URL, { maxRetriesPerRequest: null });
+useIsolatedRedis('clay-webhook-usage', (r, k) => {
+  redis = r;
+  keys = k;
 });
-beforeEach(() => {
-  prefix = uniquePrefix('clay-webhook-usage');
-  keys = createKeys(prefix);
-});
-afterEach(async () => {
-  await deleteByPrefix(redis, prefix);
-});
-afterAll(() => redis.disconnect());
 
 describe('clay webhook usage', () => {
   it('counts submissions per webhook for its lifetime and warns once', async () => {

@@ -1,26 +1,18 @@
-import { Redis } from 'ioredis';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import type { Redis } from 'ioredis';
+import { describe, expect, it } from 'vitest';
 import { CRAFT_RESULT_TTL_S, createCraftResults } from '../../src/core/craft-results.ts';
-import { createKeys, deleteByPrefix, type Keys } from '../../src/core/keys.ts';
-import { TEST_REDIS_URL, uniquePrefix } from '../helpers/harness.ts';
+import type { Keys } from '../../src/core/keys.ts';
+import { useIsolatedRedis } from '../helpers/isolated-redis.ts';
 
 // The crafted-result cache against a real Redis: a result round-trips and expires after a day.
 
 let redis: Redis;
 let keys: Keys;
-let prefix: string;
 
-beforeAll(() => {
-  redis = new Redis(TEST_REDIS_URL, { maxRetriesPerRequest: null });
+useIsolatedRedis('craft-results', (r, k) => {
+  redis = r;
+  keys = k;
 });
-beforeEach(() => {
-  prefix = uniquePrefix('craft-results');
-  keys = createKeys(prefix);
-});
-afterEach(async () => {
-  await deleteByPrefix(redis, prefix);
-});
-afterAll(() => redis.disconnect());
 
 describe('craft results', () => {
   it('keeps a lead\'s crafted result for a day', async () => {

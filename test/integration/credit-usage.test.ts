@@ -1,30 +1,22 @@
-import { Redis } from 'ioredis';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import type { Redis } from 'ioredis';
+import { describe, expect, it } from 'vitest';
 import { asUtcDay, utcMonth } from '../../src/core/days.ts';
 import { DAY_USAGE_TTL_S, DAY_WARNED_TTL_S, MONTH_USAGE_TTL_S, MONTH_WARNED_TTL_S, createCreditUsage, type CreditUsage } from '../../src/core/credit-usage.ts';
-import { createKeys, deleteByPrefix, type Keys } from '../../src/core/keys.ts';
-import { TEST_REDIS_URL, uniquePrefix } from '../helpers/harness.ts';
+import type { Keys } from '../../src/core/keys.ts';
+import { useIsolatedRedis } from '../helpers/isolated-redis.ts';
 
 // The credit counters against a real Redis: a reservation counts in the day and the month or in
 // neither, refunds give it back, the counters and the warning markers expire, one warning per period.
 
 let redis: Redis;
 let keys: Keys;
-let prefix: string;
 let usage: CreditUsage;
 
-beforeAll(() => {
-  redis = new Redis(TEST_REDIS_URL, { maxRetriesPerRequest: null });
-});
-beforeEach(() => {
-  prefix = uniquePrefix('credit-usage');
-  keys = createKeys(prefix);
+useIsolatedRedis('credit-usage', (r, k) => {
+  redis = r;
+  keys = k;
   usage = createCreditUsage(redis, keys);
 });
-afterEach(async () => {
-  await deleteByPrefix(redis, prefix);
-});
-afterAll(() => redis.disconnect());
 
 const p = { day: asUtcDay('2026-11-28'), month: utcMonth(new Date('2026-11-28T12:00:00Z')) };
 

@@ -1,6 +1,6 @@
-import { Redis } from 'ioredis';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { createKeys, deleteByPrefix, type Keys } from '../../src/core/keys.ts';
+import type { Redis } from 'ioredis';
+import { describe, expect, it } from 'vitest';
+import type { Keys } from '../../src/core/keys.ts';
 import {
   BETTERCONTACT_REQUEST_TTL_S,
   CLAY_LATE_TTL_S,
@@ -10,28 +10,20 @@ import {
   createEnrichmentMarkers,
   type EnrichmentMarkers,
 } from '../../src/core/enrichment-markers.ts';
-import { TEST_REDIS_URL, uniquePrefix } from '../helpers/harness.ts';
+import { useIsolatedRedis } from '../helpers/isolated-redis.ts';
 
 // The enrich stage's per-lead markers against a real Redis: the keys they write, their TTLs, and
 // the NX claim a retried job relies on.
 
 let redis: Redis;
 let keys: Keys;
-let prefix: string;
 let markers: EnrichmentMarkers;
 
-beforeAll(() => {
-  redis = new Redis(TEST_REDIS_URL, { maxRetriesPerRequest: null });
-});
-beforeEach(() => {
-  prefix = uniquePrefix('enrich-markers');
-  keys = createKeys(prefix);
+useIsolatedRedis('enrich-markers', (r, k) => {
+  redis = r;
+  keys = k;
   markers = createEnrichmentMarkers(redis, keys);
 });
-afterEach(async () => {
-  await deleteByPrefix(redis, prefix);
-});
-afterAll(() => redis.disconnect());
 
 describe('enrichment markers', () => {
   it('opens the Clay wait with the deadline, for the timeout plus the grace', async () => {

@@ -1,29 +1,21 @@
-import { Redis } from 'ioredis';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { createKeys, deleteByPrefix, type Keys } from '../../src/core/keys.ts';
+import type { Redis } from 'ioredis';
+import { describe, expect, it } from 'vitest';
+import type { Keys } from '../../src/core/keys.ts';
 import { createLeadIndex, type LeadIndex } from '../../src/core/lead-index.ts';
-import { TEST_REDIS_URL, uniquePrefix } from '../helpers/harness.ts';
+import { useIsolatedRedis } from '../helpers/isolated-redis.ts';
 
 // The mailed-lead index and the GHL tag set against a real Redis: normalised lookups, the tags
 // round-trip, and nothing found for a lead CAIO never mailed.
 
 let redis: Redis;
 let keys: Keys;
-let prefix: string;
 let index: LeadIndex;
 
-beforeAll(() => {
-  redis = new Redis(TEST_REDIS_URL, { maxRetriesPerRequest: null });
-});
-beforeEach(() => {
-  prefix = uniquePrefix('lead-index');
-  keys = createKeys(prefix);
+useIsolatedRedis('lead-index', (r, k) => {
+  redis = r;
+  keys = k;
   index = createLeadIndex(redis, keys);
 });
-afterEach(async () => {
-  await deleteByPrefix(redis, prefix);
-});
-afterAll(() => redis.disconnect());
 
 describe('lead index', () => {
   it('finds a mailed lead by its normalised address first, then by its LinkedIn profile', async () => {

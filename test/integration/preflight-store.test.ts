@@ -1,29 +1,21 @@
-import { Redis } from 'ioredis';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { createKeys, deleteByPrefix, type Keys } from '../../src/core/keys.ts';
+import type { Redis } from 'ioredis';
+import { describe, expect, it } from 'vitest';
+import type { Keys } from '../../src/core/keys.ts';
 import { createPreflightStore, type PreflightResult, type PreflightStore } from '../../src/core/preflight-store.ts';
-import { TEST_REDIS_URL, uniquePrefix } from '../helpers/harness.ts';
+import { useIsolatedRedis } from '../helpers/isolated-redis.ts';
 
 // The campaign preflight's shared state against a real Redis: the result round-trips and is
 // kept, the alert signature swaps (GET), and the two claims (SET GET, SET NX) expire.
 
 let redis: Redis;
 let keys: Keys;
-let prefix: string;
 let shared: PreflightStore;
 
-beforeAll(() => {
-  redis = new Redis(TEST_REDIS_URL, { maxRetriesPerRequest: null });
-});
-beforeEach(() => {
-  prefix = uniquePrefix('preflight-store');
-  keys = createKeys(prefix);
+useIsolatedRedis('preflight-store', (r, k) => {
+  redis = r;
+  keys = k;
   shared = createPreflightStore(redis, keys);
 });
-afterEach(async () => {
-  await deleteByPrefix(redis, prefix);
-});
-afterAll(() => redis.disconnect());
 
 const result: PreflightResult = {
   campaign_id: 'c-1',

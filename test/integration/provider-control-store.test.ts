@@ -1,29 +1,21 @@
-import { Redis } from 'ioredis';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { createKeys, deleteByPrefix, type Keys } from '../../src/core/keys.ts';
+import type { Redis } from 'ioredis';
+import { describe, expect, it } from 'vitest';
+import type { Keys } from '../../src/core/keys.ts';
 import { createProviderControlStore, type ProviderControlStore } from '../../src/core/provider-control-store.ts';
-import { TEST_REDIS_URL, uniquePrefix } from '../helpers/harness.ts';
+import { useIsolatedRedis } from '../helpers/isolated-redis.ts';
 
 // One provider's wanted/confirmed campaign state against a real Redis: each request is a new seq
 // with fresh attempts, a confirmation or a give-up belongs to one seq, and the hash round-trips.
 
 let redis: Redis;
 let keys: Keys;
-let prefix: string;
 let control: ProviderControlStore;
 
-beforeAll(() => {
-  redis = new Redis(TEST_REDIS_URL, { maxRetriesPerRequest: null });
-});
-beforeEach(() => {
-  prefix = uniquePrefix('provider-control');
-  keys = createKeys(prefix);
+useIsolatedRedis('provider-control', (r, k) => {
+  redis = r;
+  keys = k;
   control = createProviderControlStore(redis, keys);
 });
-afterEach(async () => {
-  await deleteByPrefix(redis, prefix);
-});
-afterAll(() => redis.disconnect());
 
 describe('provider control store', () => {
   it('reads nothing before the first request', async () => {

@@ -1,30 +1,22 @@
-import { Redis } from 'ioredis';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import type { Redis } from 'ioredis';
+import { describe, expect, it } from 'vitest';
 import { asGateDay } from '../../src/core/days.ts';
-import { createKeys, deleteByPrefix, type Keys } from '../../src/core/keys.ts';
+import type { Keys } from '../../src/core/keys.ts';
 import { PROVIDER_SENDS_TTL_S, createProviderSends, type ProviderSends } from '../../src/core/provider-sends.ts';
-import { TEST_REDIS_URL, uniquePrefix } from '../helpers/harness.ts';
+import { useIsolatedRedis } from '../helpers/isolated-redis.ts';
 
 // The day's provider-side sends against a real Redis: an event counts once, the day's keys
 // expire, and the cap pause is claimed once a day.
 
 let redis: Redis;
 let keys: Keys;
-let prefix: string;
 let sends: ProviderSends;
 
-beforeAll(() => {
-  redis = new Redis(TEST_REDIS_URL, { maxRetriesPerRequest: null });
-});
-beforeEach(() => {
-  prefix = uniquePrefix('provider-sends');
-  keys = createKeys(prefix);
+useIsolatedRedis('provider-sends', (r, k) => {
+  redis = r;
+  keys = k;
   sends = createProviderSends(redis, keys);
 });
-afterEach(async () => {
-  await deleteByPrefix(redis, prefix);
-});
-afterAll(() => redis.disconnect());
 
 async function expectTtl(key: string): Promise<void> {
   const ttl = await redis.ttl(key);
