@@ -48,15 +48,10 @@ export function parseSegment(id: string): { source: string; tier: string } | nul
   return m ? { source: m[1]!, tier: m[2]! } : null;
 }
 
-/** The UTC day of a time, YYYY-MM-DD. */
-export function dayOf(at: Date | string | number): UtcDay {
-  return utcDay(at);
-}
-
 /** The `n` UTC days ending with `last`, oldest first. */
 export function daysEnding(last: Date, n: number): UtcDay[] {
   const end = Date.UTC(last.getUTCFullYear(), last.getUTCMonth(), last.getUTCDate());
-  return Array.from({ length: n }, (_, i) => dayOf(end - (n - 1 - i) * DAY_MS));
+  return Array.from({ length: n }, (_, i) => utcDay(end - (n - 1 - i) * DAY_MS));
 }
 
 /** Whole UTC days from `a` to `b` (b - a). */
@@ -202,7 +197,7 @@ export function createSegmentKpis(redis: Redis, allKeys: Pick<Keys, 'autonomy' |
   });
   const kpis: SegmentKpis = {
     async recordDecision(segment, metric, at = new Date()) {
-      await countDecisions({ segment, metric, day: dayOf(at) });
+      await countDecisions({ segment, metric, day: utcDay(at) });
     },
     async recordEmailEvent({ eventId, segment, metric, day, campaignId, ref }) {
       const first = await redis.set(keys.counted(eventId), '1', 'EX', COUNTED_TTL_S, 'NX');
@@ -219,7 +214,7 @@ export function createSegmentKpis(redis: Redis, allKeys: Pick<Keys, 'autonomy' |
       return true;
     },
     async recordIntervention(metric, at = new Date()) {
-      const day = dayOf(at);
+      const day = utcDay(at);
       const multi = redis.multi();
       countInto(multi, [keys.day(day)], ALL, metric, true);
       multi.zadd(keys.interventions, Date.parse(`${day}T00:00:00Z`), day);
@@ -309,5 +304,5 @@ export function countingCriticalAlerts<N extends Notifier>(notifier: N, kpis: Pi
 /** A reply a person marked Interested: one positive reply for its lead's segment, the day and its campaign. */
 export async function countPositiveReply(kpis: Pick<SegmentKpis, 'segmentForRef' | 'recordEmailEvent'>, reply: { id: string; ref: string; campaign_id: string | null }, at = new Date()): Promise<void> {
   const lead = await kpis.segmentForRef(reply.ref);
-  await kpis.recordEmailEvent({ eventId: `positive-${reply.id}`, segment: lead?.segment ?? 'unknown', metric: 'positive', day: dayOf(at), campaignId: reply.campaign_id, ref: lead?.recorded ? lead.ref : null });
+  await kpis.recordEmailEvent({ eventId: `positive-${reply.id}`, segment: lead?.segment ?? 'unknown', metric: 'positive', day: utcDay(at), campaignId: reply.campaign_id, ref: lead?.recorded ? lead.ref : null });
 }

@@ -1,11 +1,12 @@
 import { createHash } from 'node:crypto';
+import { utcDay } from '../core/days.ts';
 import type { Approval } from '../core/approvals.ts';
 import { evaluateGates, revocationReason, segmentEarned, kpisOf, type AutonomyReport, type SegmentRow } from '../core/autonomy.ts';
 import { createProposals, type Proposal } from '../core/autonomy-proposals.ts';
 import { createAutonomyStore, type EnabledSegment } from '../core/autonomy-store.ts';
 import { featureFractions } from '../core/icp-score.ts';
 import { KPI_FIELD } from '../core/kpis.ts';
-import { ALL, countPositiveReply, createSegmentKpis, dayOf, daysEnding, metricOf, segmentOf, sumCounters, type Counters } from '../core/segment-kpis.ts';
+import { ALL, countPositiveReply, createSegmentKpis, daysEnding, metricOf, segmentOf, sumCounters, type Counters } from '../core/segment-kpis.ts';
 import type { Lead } from '../core/types.ts';
 import type { PipelineDeps } from './deps.ts';
 
@@ -75,7 +76,7 @@ export function createAutonomy(deps: AutonomyDeps, now: () => Date = () => new D
       runsWithSends: runs,
       interventions,
       stopped: stop.stopped,
-      today: dayOf(at),
+      today: utcDay(at),
       annealing: { mailed, reviewed },
     });
     const ids = new Set([...Object.keys(window), ...Object.keys(earning), ...Object.keys(enabled)]);
@@ -178,7 +179,7 @@ export function createAutonomy(deps: AutonomyDeps, now: () => Date = () => new D
       const metric = KPI_FIELD[event.type];
       const lead = await kpis.segmentForEmail(event.email);
       const segment = lead?.segment ?? 'unknown';
-      const counted = await kpis.recordEmailEvent({ eventId: `instantly-${event.eventId}`, segment, metric, day: dayOf(event.at), campaignId: event.campaignId, ref: lead?.recorded ? lead.ref : null });
+      const counted = await kpis.recordEmailEvent({ eventId: `instantly-${event.eventId}`, segment, metric, day: utcDay(event.at), campaignId: event.campaignId, ref: lead?.recorded ? lead.ref : null });
       if (metric === 'sent' && lead?.runId) await kpis.recordRunWithSends(lead.runId);
       if (counted && lead && (metric === 'sent' || metric === 'bounced' || metric === 'replied')) await checkRevocation(segment);
     },

@@ -6,7 +6,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { buildConfig } from '../../src/core/config.ts';
 import { deleteByPrefix } from '../../src/core/keys.ts';
 import { createLogger } from '../../src/core/logger.ts';
-import { createSegmentKpis, dayOf } from '../../src/core/segment-kpis.ts';
+import { utcDay } from '../../src/core/days.ts';
+import { createSegmentKpis } from '../../src/core/segment-kpis.ts';
 import { createContext } from '../../src/context.ts';
 import { createAnnealing } from '../../src/jobs/autonomy-anneal.ts';
 import { seedLead, syntheticOutcomes } from '../helpers/autonomy-seed.ts';
@@ -57,8 +58,8 @@ describe('caio autonomy, caio anneal, caio report', () => {
       await Promise.all(
         syntheticOutcomes().map(async (o, n) => {
           await seedLead(ctx, { ref: o.ref, runId: 'run_20260101_000000_aaaaaa', segment: o.segment, email: `${o.ref}@example.com`.toLowerCase(), features: o.features, at });
-          await kpis.recordEmailEvent({ eventId: `s${n}`, segment: o.segment, metric: 'sent', day: dayOf(at), campaignId: null, ref: o.ref });
-          if (o.replied) await kpis.recordEmailEvent({ eventId: `r${n}`, segment: o.segment, metric: 'replied', day: dayOf(at), campaignId: null, ref: o.ref });
+          await kpis.recordEmailEvent({ eventId: `s${n}`, segment: o.segment, metric: 'sent', day: utcDay(at), campaignId: null, ref: o.ref });
+          if (o.replied) await kpis.recordEmailEvent({ eventId: `r${n}`, segment: o.segment, metric: 'replied', day: utcDay(at), campaignId: null, ref: o.ref });
         }),
       );
       const proposed = await caio('anneal');

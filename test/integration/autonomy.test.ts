@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Approval } from '../../src/core/approvals.ts';
-import { createSegmentKpis, dayOf } from '../../src/core/segment-kpis.ts';
+import { utcDay } from '../../src/core/days.ts';
+import { createSegmentKpis } from '../../src/core/segment-kpis.ts';
 import type { Lead } from '../../src/core/types.ts';
 import { createAnnealing } from '../../src/jobs/autonomy-anneal.ts';
 import { createAutonomy } from '../../src/jobs/autonomy-service.ts';
@@ -84,7 +85,7 @@ describe('KPIs per segment and the graduation gates (real Redis)', () => {
     const campaign = await kpis.readCampaign('camp-1');
     expect(campaign.all).toMatchObject({ sent: 200, opened: 110, replied: 20, bounced: 6, positive: 1 });
     expect(campaign['competitor_gong/A']).toMatchObject({ sent: 100 });
-    const [today] = await kpis.readDays([dayOf(new Date())]);
+    const [today] = await kpis.readDays([utcDay(new Date())]);
     expect(today!.all).toMatchObject({ sent: 200, approved: 80, edited: 10, rejected: 10, auto: 5 });
     // The outcomes of each lead are kept for the annealing.
     const outcomes = await kpis.outcomes(0, Date.now() + 1000);
@@ -126,7 +127,7 @@ describe('KPIs per segment and the graduation gates (real Redis)', () => {
       await createSegmentKpis(ctx.redis, ctx.keys).recordDecision('default/A', 'approved', new Date(Date.now() - 2 * DAY));
       await ctx.notifier.alert('CRITICAL', 'something broke');
       expect(recording.alerts).toHaveLength(1);
-      const [today] = await createSegmentKpis(ctx.redis, ctx.keys).readDays([dayOf(new Date())]);
+      const [today] = await createSegmentKpis(ctx.redis, ctx.keys).readDays([utcDay(new Date())]);
       expect(today!.all).toMatchObject({ critical: 1 });
       expect((await createAutonomy(ctx).view()).report.gates.find((g) => g.id === 'days_without_intervention')!.value).toBe(0);
     } finally {
@@ -221,8 +222,8 @@ describe('self-annealing (real Redis)', () => {
       for (const o of outcomes) await seedLead(ctx, { ref: o.ref, runId: 'run_20260101_000000_aaaaaa', segment: o.segment, email: `${o.ref}@example.com`.toLowerCase(), features: o.features, at });
       let n = 0;
       for (const o of outcomes) {
-        await kpis.recordEmailEvent({ eventId: `s${++n}`, segment: o.segment, metric: 'sent', day: dayOf(at), campaignId: null, ref: o.ref });
-        if (o.replied) await kpis.recordEmailEvent({ eventId: `r${n}`, segment: o.segment, metric: 'replied', day: dayOf(at), campaignId: null, ref: o.ref });
+        await kpis.recordEmailEvent({ eventId: `s${++n}`, segment: o.segment, metric: 'sent', day: utcDay(at), campaignId: null, ref: o.ref });
+        if (o.replied) await kpis.recordEmailEvent({ eventId: `r${n}`, segment: o.segment, metric: 'replied', day: utcDay(at), campaignId: null, ref: o.ref });
       }
       const annealing = createAnnealing(ctx);
       const before = (await ctx.policy.icp())!.weights;
@@ -238,7 +239,7 @@ describe('self-annealing (real Redis)', () => {
 
       // A late reply in the window: the card is out of date; the click is refused and a new one posted.
       const late = outcomes.find((o) => !o.replied)!;
-      await kpis.recordEmailEvent({ eventId: 'late', segment: late.segment, metric: 'replied', day: dayOf(at), campaignId: null, ref: late.ref });
+      await kpis.recordEmailEvent({ eventId: 'late', segment: late.segment, metric: 'replied', day: utcDay(at), campaignId: null, ref: late.ref });
       const stale = await annealing.apply(proposal!.id, 'UAPPROVER1');
       expect(stale).toMatchObject({ kind: 'out_of_date' });
       expect((await ctx.policy.icp())!.weights).toEqual(before);
